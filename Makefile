@@ -1,0 +1,51 @@
+# Backprop as Linear Algebra — the whole set-up is `make lab` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# JupyterLab refuses to run as root unless told that it is on purpose.
+ROOTFLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test notebooks figures student bench lint clean help
+
+help:
+	@echo "make lab        open the course in JupyterLab (127.0.0.1, token login)"
+	@echo "make test       unit/property tests, nbval on every notebook, browser test"
+	@echo "make notebooks  re-execute every notebook in place (fresh kernel each)"
+	@echo "make figures    regenerate figures/"
+	@echo "make student    write student copies (solutions removed) to student/"
+	@echo "make bench      run the benchmarks and print their tables"
+	@echo "make lint       ruff on course_lib, tests, benchmarks, tools and notebooks"
+
+# Create the virtual environment once; reinstall when the pins or the package change.
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.port_retries=50 $(ROOTFLAG) \
+	    notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+notebooks: $(STAMP)
+	$(PY) tools/run_notebooks.py notebooks/*.ipynb
+
+figures: $(STAMP)
+	$(PY) -m course_lib.figures figures
+
+student: $(STAMP)
+	$(PY) tools/make_student.py notebooks student
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; echo; done
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check course_lib tests benchmarks tools notebooks conftest.py
+
+clean:
+	rm -rf student screenshots .pytest_cache .hypothesis .ruff_cache

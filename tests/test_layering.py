@@ -1,0 +1,41 @@
+"""The math layer never imports the presentation layer's libraries.
+
+Each math-layer module is imported in a fresh interpreter (so nothing imported by
+another test can hide a leak) and ``sys.modules`` is inspected afterwards.
+"""
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+MATH_LAYER = [
+    "graph", "symbolic", "lagrange", "substitution", "operators", "mlp",
+    "autodiff", "iterative", "factor_graph", "bp", "kl", "spn",
+]
+FORBIDDEN = ["matplotlib", "ipywidgets", "IPython"]
+
+
+def _present(module: str) -> bool:
+    return importlib.util.find_spec(f"course_lib.{module}") is not None
+
+
+@pytest.mark.parametrize("module", [m for m in MATH_LAYER if _present(m)])
+def test_math_module_imports_no_presentation_library(module):
+    code = (
+        f"import sys, course_lib.{module}\n"
+        f"bad = sorted(m for m in {FORBIDDEN!r} if m in sys.modules)\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "", f"course_lib.{module} imports {out}"
+
+
+def test_layering_check_sees_a_leak():
+    """The check itself can fail: importing the plots module does pull matplotlib in."""
+    code = "import sys, course_lib.plots; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "True"

@@ -1,0 +1,64 @@
+"""Plots and widgets work without a browser: controls drive the wrapped functions."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from course_lib import plots, widgets  # noqa: E402
+from course_lib.graph import Graph  # noqa: E402
+
+
+@pytest.fixture
+def g():
+    return Graph.from_assignments([("u", "x*y"), ("v", "log(u)"), ("w", "v + y")], ["x", "y"])
+
+
+def test_depths_and_layout_put_every_edge_left_to_right(g):
+    assert plots.depths(g) == {"x": 0, "y": 0, "u": 1, "v": 2, "w": 3}
+    pos = plots.graph_layout(g)
+    assert all(pos[i][0] < pos[k][0] for i, k in g.edges())
+
+
+def test_draw_graph_labels_values_and_adjoints(g):
+    ax = plots.draw_graph(g, values={"x": 1.0, "y": 2.0}, adjoints={"w": 1.0})
+    texts = [t.get_text() for t in ax.texts if t.get_text()]  # arrows are empty annotations
+    assert "x\n= 1" in texts and "w\nλ = 1" in texts and len(texts) == len(g)
+    plt.close("all")
+
+
+def test_spy_marks_nonzeros_and_diagonal():
+    import numpy as np
+    import sympy
+
+    a = np.array([[-1.0, 2.0], [0.0, -1.0]])
+    assert plots.nonzero_pattern(a).tolist() == [[True, True], [False, True]]
+    assert plots.nonzero_pattern(sympy.Matrix([[0, sympy.Symbol("t")], [0, 1]])).tolist() == [
+        [False, True], [False, True]]
+    ax = plots.spy(a, labels=["p", "q"], highlight_row=1)
+    assert ax.images[0].get_array()[0, 1] == 1.0 and ax.images[0].get_array()[0, 0] == 2.0
+    plt.close("all")
+
+
+def test_forward_pass_explorer_redraws_on_slider_change(g, monkeypatch):
+    calls = []
+    monkeypatch.setattr(plots, "draw_graph", lambda g, values, adjoints: calls.append(values))
+    panel = widgets.forward_pass_explorer(g, {"x": 1.0, "y": 2.0}, limits={"x": (0.5, 4)})
+    sliders = panel.children[0].children
+    assert [s.description for s in sliders] == ["x", "y"]
+    sliders[0].value = 3.0
+    assert calls[-1]["u"] == pytest.approx(6.0)
+
+
+def test_widget_clamps_start_and_shows_errors_in_its_output(g):
+    panel = widgets.forward_pass_explorer(g, {"x": 9.0, "y": 2.0}, limits={"x": (-1, 1)})
+    x_slider = panel.children[0].children[0]
+    assert x_slider.value == 1.0
+    x_slider.value = -1.0  # u = -2: log of a negative number
+    shown = "".join(o.get("text", "") for o in panel.children[1].outputs)
+    assert "cannot draw this setting" in shown and "log" in shown
+    with pytest.raises(ValueError, match="low < high"):
+        widgets.forward_pass_explorer(g, {"x": 0.0}, limits={"x": (1, 1)})
+    plt.close("all")
