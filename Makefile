@@ -27,7 +27,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.port_retries=50 $(ROOTFLAG) \
-	    notebooks/00_start_here.ipynb
+	    --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 test: $(STAMP)
 	$(PY) -m pytest
