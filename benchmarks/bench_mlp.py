@@ -1,0 +1,124 @@
+r"""Time `mlp.gradients` (one back substitution on operator-valued matrices) against backprop.
+
+Network 784-256-256-10, batch 256, float64, tanh. Rows of the printed table:
+
+* forward            — `mlp.forward` alone;
+* hand-written       — forward pass plus the textbook backward recurrence
+                       δ_L = X_L − y,  δ_{i−1} = h'(Z_{i−1}) ∘ (W_iᵀ δ_i),  ∂W_i = δ_i X_{i−1}ᵀ;
+* mlp.gradients      — forward pass, the operator system, `backslash`, and Dᵀ•;
+* torch (optional)   — autograd on the same network, when torch is importable.
+
+Targets: mlp.gradients within 1.2× of hand-written backprop, and at most 3× the forward pass.
+Each time is the best of several rounds (time.perf_counter), the contenders taking turns.
+
+mlp.gradients does a little more than the hand-written loop, by design: it checks its input
+(reads x and every W once), builds the operator matrices L, D and their transpose-dots, and,
+because the paper's unknowns are the layer outputs dX_i, applies Hadamard(Δ_i) to λ_i once in
+(I − L)ᵀ• and again in each of the two Dᵀ• entries of the layer; the sign of −Lᵀ• costs a pass.
+
+Run:  python benchmarks/bench_mlp.py
+On a busy machine, OPENBLAS_NUM_THREADS=1 gives steadier numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from course_lib import mlp
+
+
+def best_times(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Best wall-clock time of each fn() over `repeats` rounds, after one warm-up round.
+
+    The functions take turns within each round, so a busy machine slows them all alike.
+    """
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeats + 1):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
+def handwritten_backprop(weights, biases, x, y):
+    """Forward and backward pass of the tanh MLP written directly in numpy."""
+    outputs = [x]
+    for W, b in zip(weights[:-1], biases[:-1], strict=True):
+        outputs.append(np.tanh(W @ outputs[-1] + b))
+    out = weights[-1] @ outputs[-1] + biases[-1]
+    delta = out - y  # ∂ℓ/∂Z_L
+    dweights, dbiases = [None] * len(weights), [None] * len(weights)
+    for i in range(len(weights) - 1, -1, -1):
+        dweights[i] = delta @ outputs[i].T
+        dbiases[i] = delta.sum(axis=1, keepdims=True)
+        if i > 0:
+            delta = (weights[i].T @ delta) * (1.0 - outputs[i] ** 2)  # ∂ℓ/∂Z_{i}
+    return dweights, dbiases
+
+
+def torch_gradients(weights, biases, x, y):
+    """The same gradients by torch autograd (float64, CPU)."""
+    import torch
+
+    Ws = [torch.tensor(W, requires_grad=True) for W in weights]
+    bs = [torch.tensor(b, requires_grad=True) for b in biases]
+    X = torch.tensor(x)
+    for W, b in zip(Ws[:-1], bs[:-1], strict=True):
+        X = torch.tanh(W @ X + b)
+    out = Ws[-1] @ X + bs[-1]
+    loss = 0.5 * ((out - torch.tensor(y)) ** 2).sum()
+    loss.backward()
+    return [W.grad.numpy() for W in Ws], [b.grad.numpy() for b in bs]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[784, 256, 256, 10])
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+
+    rng = np.random.default_rng(0)
+    sizes = args.sizes
+    weights = [rng.normal(size=(m, n)) / np.sqrt(n) for n, m in zip(sizes, sizes[1:], strict=False)]
+    biases = [rng.normal(size=(m, 1)) * 0.1 for m in sizes[1:]]
+    x = rng.normal(size=(sizes[0], args.batch))
+    y = rng.normal(size=(sizes[-1], args.batch))
+
+    ours = mlp.gradients(weights, biases, x, y)
+    ref = handwritten_backprop(weights, biases, x, y)
+    error = max(np.abs(a - b).max() for a, b in zip(ours[0] + ours[1], ref[0] + ref[1], strict=True))
+    assert error < 1e-8, f"mlp.gradients disagrees with hand-written backprop by {error}"
+
+    rows = {
+        "forward (mlp.forward)": lambda: mlp.forward(weights, biases, x),
+        "hand-written backprop": lambda: handwritten_backprop(weights, biases, x, y),
+        "mlp.gradients (backslash)": lambda: mlp.gradients(weights, biases, x, y),
+    }
+    try:
+        import torch  # noqa: F401
+
+        rows["torch autograd"] = lambda: torch_gradients(weights, biases, x, y)
+    except ImportError:
+        pass
+
+    times = best_times(rows, args.repeats)
+    forward_t = times["forward (mlp.forward)"]
+    hand_t = times["hand-written backprop"]
+    print(f"MLP {'-'.join(map(str, sizes))}, batch {args.batch}, float64, tanh; "
+          f"best of {args.repeats} (max |difference| to hand-written: {error:.1e})")
+    print(f"{'':28}{'time [ms]':>10}{'/ forward':>11}{'/ hand-written':>16}")
+    for name, t in times.items():
+        print(f"{name:28}{1e3 * t:10.2f}{t / forward_t:11.2f}{t / hand_t:16.2f}")
+    ours_t = times["mlp.gradients (backslash)"]
+    print(f"targets: gradients / hand-written = {ours_t / hand_t:.2f} (≤ 1.2), "
+          f"gradients / forward = {ours_t / forward_t:.2f} (≤ 3)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+r"""Gradients of a multilayer perceptron by one back substitution on operator-valued matrices.
+
+Following Edelman, Akyürek & Wang (2023). The network, for layers i = 1, …, L (in code,
+weights[i−1] is W_i and biases[i−1] is b_i):
+
+    X_0 = x                          shape (n_0, batch)
+    X_i = h(W_i X_{i−1} + b_i)       W_i of shape (n_i, n_{i−1}), b_i of shape (n_i, 1)
+
+with h applied on every layer but the last, which is linear, and the loss
+
+    ℓ = ½ ‖X_L − y‖²_F.
+
+Perturbing the parameters P = (W_1, b_1, …, W_L, b_L) perturbs each layer by
+
+    dX_i = Δ_i ∘ (W_i dX_{i−1} + dW_i X_{i−1} + db_i 1ᵀ),    Δ_i = h'(W_i X_{i−1} + b_i),
+
+(Δ_L = 1; for relu, h'(0) is taken as 0), a strictly lower-triangular system with operator
+elements,
+
+    dX = L dX + D dP,    L[i, i−1] = Hadamard(Δ_i) @ LeftMultiply(W_i),
+                         D[i, W_i] = Hadamard(Δ_i) @ RightMultiply(X_{i−1}),
+                         D[i, b_i] = Hadamard(Δ_i) @ RightMultiply(1ᵀ).
+
+Since dℓ = ⟨X_L − y, dX_L⟩ = ⟨g, (I − L)⁻¹ D dP⟩ with g = (0, …, 0, X_L − y), the gradient is
+
+    ∇_P ℓ = Dᵀ• λ,    where    (I − L)ᵀ• λ = g
+
+is upper triangular: `substitution.backslash` solves it, and that solve is backpropagation.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from types import MappingProxyType
+
+import numpy as np
+import scipy.special
+
+from course_lib.operators import Hadamard, Identity, LeftMultiply, RightMultiply, transpose_dot
+from course_lib.substitution import backslash, block_multiply
+
+# name -> (h, h' written in terms of a = h(z), which the forward pass already holds)
+ACTIVATIONS = MappingProxyType({
+    "tanh": (np.tanh, lambda a: 1.0 - a * a),
+    "sigmoid": (scipy.special.expit, lambda a: a * (1.0 - a)),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda a: (a > 0).astype(float)),
+})
+
+
+def forward(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
+            activation: str = "tanh") -> list[np.ndarray]:
+    r"""The layer outputs [X_0, X_1, …, X_L]: X_0 = x, X_i = h(W_i X_{i−1} + b_i), X_L linear."""
+    weights, biases, x, _ = _check(weights, biases, x, None, activation)
+    return _forward(weights, biases, x, activation)
+
+
+def loss(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
+         y: np.ndarray, activation: str = "tanh") -> float:
+    r"""ℓ = ½ ‖X_L − y‖²_F, summed over the batch."""
+    weights, biases, x, y = _check(weights, biases, x, y, activation)
+    return _loss(_forward(weights, biases, x, activation)[-1], y)
+
+
+def perturbation_system(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
+                        x: np.ndarray, activation: str = "tanh"
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    r"""The operator matrices (L, D) of dX = L dX + D dP at the given parameters.
+
+    Rows are the layers dX_1 … dX_L; the columns of D are dW_1, db_1, …, dW_L, db_L.
+        L[i, i−1] = Hadamard(Δ_i) @ LeftMultiply(W_i),      Δ_i = h'(W_i X_{i−1} + b_i)
+        D[i, W_i] = Hadamard(Δ_i) @ RightMultiply(X_{i−1}),  D[i, b_i] = Hadamard(Δ_i) @ RightMultiply(1ᵀ)
+    with no Hadamard factor on the linear last layer (Δ_L = 1). Zeros are None.
+    """
+    weights, biases, x, _ = _check(weights, biases, x, None, activation)
+    return _perturbation_system(weights, _forward(weights, biases, x, activation), activation)
+
+
+def gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
+              y: np.ndarray, activation: str = "tanh"
+              ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    r"""(∂ℓ/∂W_i, ∂ℓ/∂b_i) for every layer, by back substitution on the operator system.
+
+        (I − L)ᵀ• λ = (0, …, 0, X_L − y)        solved by `backslash`
+        ∇_P ℓ = Dᵀ• λ
+    """
+    weights, biases, x, y = _check(weights, biases, x, y, activation)
+    _, grads = _loss_and_gradients(weights, biases, x, y, activation)
+    return grads
+
+
+def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
+          y: np.ndarray, steps: int, learning_rate: float, activation: str = "tanh"
+          ) -> tuple[list[np.ndarray], list[np.ndarray], list[float]]:
+    r"""Gradient descent P ← P − η ∇_P ℓ for `steps` steps; the inputs are not modified.
+
+    Returns (weights, biases, losses) with losses[k] the loss after k steps (steps + 1 values).
+    """
+    weights, biases, x, y = _check(weights, biases, x, y, activation)
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
+        raise ValueError(f"steps must be a nonnegative integer, got {steps!r}")
+    if (not isinstance(learning_rate, numbers.Real) or isinstance(learning_rate, bool)
+            or not np.isfinite(learning_rate) or learning_rate <= 0):
+        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
+    weights, biases = [W.copy() for W in weights], [b.copy() for b in biases]
+    losses = []
+    for step in range(steps + 1):
+        try:  # the parameters were finite at the start, so any overflow here is divergence
+            if step == steps:
+                losses.append(_loss(_forward(weights, biases, x, activation)[-1], y))
+                break
+            value, (dweights, dbiases) = _loss_and_gradients(weights, biases, x, y, activation)
+        except ValueError as err:
+            raise ValueError(f"training diverged after {step} steps ({err}); "
+                             "try a smaller learning_rate") from None
+        losses.append(value)
+        for W, dW in zip(weights, dweights, strict=True):
+            W -= learning_rate * dW  # W_i ← W_i − η ∂ℓ/∂W_i
+        for b, db in zip(biases, dbiases, strict=True):
+            b -= learning_rate * db  # b_i ← b_i − η ∂ℓ/∂b_i
+    return weights, biases, losses
+
+
+# -- the computation, on checked input ---------------------------------------------------------
+
+
+def _forward(weights: list, biases: list, x: np.ndarray, activation: str) -> list[np.ndarray]:
+    h = ACTIVATIONS[activation][0]
+    outputs = [x]
+    for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            z = W @ outputs[-1] + b  # Z_i = W_i X_{i−1} + b_i
+            outputs.append(z if i == len(weights) - 1 else h(z))  # the last layer is linear
+        if not _all_finite(outputs[-1]):
+            raise ValueError(f"the forward pass overflowed in layer {i + 1}: weights or "
+                             "inputs are too large")
+    return outputs
+
+
+def _loss(output: np.ndarray, y: np.ndarray) -> float:
+    with np.errstate(over="ignore"):
+        value = 0.5 * float(np.sum((output - y) ** 2))  # ½ ‖X_L − y‖²_F
+    if not np.isfinite(value):
+        raise ValueError("the loss overflowed: the outputs are too far from y")
+    return value
+
+
+def _perturbation_system(weights: list, outputs: list, activation: str
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    slope = ACTIVATIONS[activation][1]
+    n = len(weights)
+    L = np.full((n, n), None, dtype=object)
+    D = np.full((n, 2 * n), None, dtype=object)
+    ones = np.ones((1, outputs[0].shape[1]))
+    for i, W in enumerate(weights):  # row i is layer i+1: X_{i+1} from X_i
+        # Δ ∘ (·) with Δ = h'(Z); the linear last layer has none
+        # (the arrays are checked once, so the operators skip their own checks)
+        delta = Identity() if i == n - 1 else Hadamard(slope(outputs[i + 1]), check=False)
+        if i > 0:
+            L[i, i - 1] = delta @ LeftMultiply(W, check=False)  # dX_i ∋ Δ_i ∘ (W_i dX_{i−1})
+        D[i, 2 * i] = delta @ RightMultiply(outputs[i], check=False)  # Δ_i ∘ (dW_i X_{i−1})
+        D[i, 2 * i + 1] = delta @ RightMultiply(ones, check=False)  # Δ_i ∘ (db_i 1ᵀ)
+    return L, D
+
+
+def _identity_minus(L: np.ndarray) -> np.ndarray:
+    r"""I − L for a matrix of operators (zeros stay None)."""
+    A = np.full(L.shape, None, dtype=object)
+    for i, j in np.ndindex(L.shape):
+        A[i, j] = Identity() if i == j else (None if L[i, j] is None else -L[i, j])
+    return A
+
+
+def _loss_and_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarray,
+                        activation: str) -> tuple[float, tuple[list, list]]:
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked, and raised, below
+        outputs = _forward(weights, biases, x, activation)
+        L, D = _perturbation_system(weights, outputs, activation)
+        g = [np.zeros_like(X) for X in outputs[1:-1]] + [outputs[-1] - y]  # ∂ℓ/∂X_L = X_L − y
+        lam = backslash(transpose_dot(_identity_minus(L)), g)  # (I − L)ᵀ• λ = g
+        del g, L  # free what the solve no longer needs before the large ∂ℓ/∂W_i are made
+        grads = block_multiply(transpose_dot(D), lam)  # ∇_P ℓ = Dᵀ• λ
+        value = _loss(outputs[-1], y)
+    if not all(_all_finite(dP) for dP in grads):
+        raise ValueError("the gradient overflowed: weights or inputs are too large")
+    return value, (list(grads[0::2]), list(grads[1::2]))
+
+
+# -- input checks ----------------------------------------------------------------------------
+
+
+def _array(a: object, label: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{label} must be a real numeric array, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{label} must be a 2-D array, got shape {arr.shape}")
+    if not _all_finite(arr):
+        raise ValueError(f"{label} contains non-finite values (nan or inf)")
+    return arr.astype(float, copy=False)
+
+
+def _all_finite(a: np.ndarray) -> bool:
+    """Whether every entry is finite: nan and ±inf make the sum non-finite, so one cheap pass
+    settles it unless the sum itself overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(a.sum())) or bool(np.isfinite(a).all())
+
+
+def _check(weights: Sequence, biases: Sequence, x: object, y: object | None, activation: str
+           ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray | None]:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
+    if isinstance(weights, np.ndarray) or isinstance(biases, np.ndarray):
+        raise TypeError("weights and biases must be lists of arrays, one per layer")
+    if len(weights) == 0 or len(weights) != len(biases):
+        raise ValueError(f"got {len(weights)} weight matrices and {len(biases)} bias vectors; "
+                         "need the same positive number, one per layer")
+    weights = [_array(W, f"weights[{i}]") for i, W in enumerate(weights)]
+    biases = [_array(b, f"biases[{i}]") for i, b in enumerate(biases)]
+    x = _array(x, "x")
+    rows = x.shape[0]
+    for i, (W, b) in enumerate(zip(weights, biases, strict=True)):  # weights[i] is W_{i+1}
+        source = "x has" if i == 0 else f"layer {i} (weights[{i - 1}]) gives"
+        if W.shape[1] != rows:
+            raise ValueError(f"weights[{i}] (layer {i + 1}) has shape {W.shape}: it takes "
+                             f"{W.shape[1]} inputs, but {source} {rows} rows")
+        if b.shape != (W.shape[0], 1):
+            raise ValueError(f"biases[{i}] (layer {i + 1}) has shape {b.shape}, expected "
+                             f"({W.shape[0]}, 1) to match weights[{i}] of shape {W.shape}")
+        rows = W.shape[0]
+    if y is not None:
+        y = _array(y, "y")
+        if y.shape != (rows, x.shape[1]):
+            raise ValueError(f"y has shape {y.shape}, expected {(rows, x.shape[1])}: "
+                             f"(outputs of the last layer, batch size of x)")
+    return weights, biases, x, y
+
+
+__all__ = ["ACTIVATIONS", "forward", "gradients", "loss", "perturbation_system", "train"]

@@ -1,0 +1,428 @@
+r"""Linear operators on matrices, usable as the elements of an operator-valued matrix.
+
+An operator 𝒜 maps a matrix X linearly to a matrix 𝒜X:
+
+    LeftMultiply(B)    X ↦ B X
+    RightMultiply(A)   X ↦ X A
+    Hadamard(M)        X ↦ M ∘ X                      (elementwise product)
+    Kronecker(A, B)    X ↦ B X Aᵀ,  since (A ⊗ B) vec(X) = vec(B X Aᵀ)   (column-major vec)
+    Identity()         X ↦ X
+    Zero()             X ↦ 0
+
+They combine into c·𝒜, −𝒜, 𝒜 + ℬ, 𝒜 − ℬ and the composition 𝒜 @ ℬ (first ℬ, then 𝒜).
+One symbol, two meanings that agree: `op @ X` *applies* op to an array X, `op @ other_op`
+*composes*, and `B @ op` with an array B is LeftMultiply(B) @ op. `*` is only for scalars.
+
+The transpose-dot 𝒜ᵀ• (Edelman, Akyürek & Wang 2023), written `op.T`, is the adjoint for the
+Frobenius inner product ⟨X, Y⟩ = tr(XᵀY) = Σ X_kl Y_kl:
+
+    ⟨𝒜X, Y⟩ = ⟨X, 𝒜ᵀ• Y⟩,
+
+    LeftMultiply(B)ᵀ• = LeftMultiply(Bᵀ)       RightMultiply(A)ᵀ• = RightMultiply(Aᵀ)
+    Hadamard(M)ᵀ•     = Hadamard(M)            Kronecker(A, B)ᵀ•  = Kronecker(Aᵀ, Bᵀ)
+    (𝒜 @ ℬ)ᵀ•        = ℬᵀ• @ 𝒜ᵀ•              (𝒜 + ℬ)ᵀ• = 𝒜ᵀ• + ℬᵀ•,   (c𝒜)ᵀ• = c 𝒜ᵀ•
+
+On vec(X) every operator is a matrix, `op.dense(shape)`, and op.T.dense is its transpose.
+`transpose_dot(M)` transposes a whole matrix of operators: (Mᵀ•)_ij = (M_ji)ᵀ•.
+
+Shapes are tracked per dimension, None where the operator accepts any size (LeftMultiply(B)
+takes any number of columns); applying an operator to a matrix of the wrong shape raises a
+ValueError naming the operator and both shapes.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+Shape = tuple[int | None, int | None]
+ANY: Shape = (None, None)
+
+
+def _fmt(shape: Shape) -> str:
+    return "(" + ", ".join("*" if d is None else str(d) for d in shape) + ")"
+
+
+def _merge(a: Shape, b: Shape, where: Callable[[], str]) -> Shape:
+    """Combine two partial shapes, raising if a known dimension disagrees."""
+    for da, db in zip(a, b, strict=True):
+        if da is not None and db is not None and da != db:
+            raise ValueError(f"{where()}: shapes {_fmt(a)} and {_fmt(b)} do not match")
+    return (b[0] if a[0] is None else a[0], b[1] if a[1] is None else a[1])
+
+
+def _pass_through(shape: Shape, other: Shape, keeps: tuple[bool, bool]) -> Shape:
+    """Fill unknown dimensions of `shape` from `other` where the dimension passes through."""
+    return tuple(d if d is not None or not keep else o
+                 for d, o, keep in zip(shape, other, keeps, strict=True))
+
+
+def _matrix(a: Any, role: str, owner: str, check: bool) -> np.ndarray:
+    """A finite 2-D numeric array, or a ValueError naming the operator that wanted it.
+
+    check=False trusts the caller (a transpose or inverse of a checked matrix, or a caller that
+    has checked its arrays once), so that building operators costs no pass over the data.
+    """
+    arr = np.asarray(a)
+    if not check:
+        return arr
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"{owner}: {role} must be a numeric array, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{owner}: {role} must be a 2-D matrix, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{owner}: {role} contains non-finite values (nan or inf)")
+    return arr.astype(float) if arr.dtype.kind in "biu" else arr
+
+
+def _is_scalar(c: Any) -> bool:
+    return isinstance(c, numbers.Number) and not isinstance(c, bool)
+
+
+class Operator:
+    r"""A linear map X ↦ 𝒜X on matrices; subclasses define `_apply`, `T` and shapes."""
+
+    in_shape: Shape = ANY
+    out_shape: Shape = ANY
+    keeps: tuple[bool, bool] = (True, True)  # which dimensions of X pass through unchanged
+    is_zero = False
+    __array_ufunc__ = None  # make `array @ op` and `array * op` defer to the operator
+
+    # -- application -------------------------------------------------------------------------
+    def _apply(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def apply(self, X: Any) -> np.ndarray:
+        r"""Return 𝒜X, checking that X is a matrix of a shape this operator accepts."""
+        if type(X) is not np.ndarray:
+            X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(f"{self!r} acts on 2-D matrices, got an array of shape {X.shape}")
+        rows, cols = self.in_shape
+        if (rows is not None and rows != X.shape[0]) or (cols is not None and cols != X.shape[1]):
+            raise ValueError(f"{self!r} expects X of shape {_fmt(self.in_shape)}, got {X.shape}")
+        return self._apply(X)
+
+    __call__ = apply
+
+    def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
+        r"""Shape of 𝒜X for X of the given shape."""
+        return self.apply(np.zeros(shape)).shape
+
+    # -- algebra -----------------------------------------------------------------------------
+    def __matmul__(self, other: Any) -> Any:
+        if isinstance(other, np.ndarray | list | tuple | numbers.Number):
+            return self.apply(other)  # 𝒜 @ X applies
+        if isinstance(other, Operator):
+            return Composition(self, other)  # 𝒜 @ ℬ composes
+        return NotImplemented
+
+    def __rmatmul__(self, other: Any) -> Any:
+        if isinstance(other, np.ndarray):  # B @ 𝒜 = LeftMultiply(B) @ 𝒜
+            return Composition(LeftMultiply(other), self)
+        return NotImplemented
+
+    def __mul__(self, c: Any) -> Operator:
+        if not _is_scalar(c):
+            raise TypeError(f"{self!r} * {type(c).__name__}: `*` only multiplies an operator "
+                            "by a number; use `op @ X` to apply it, `op1 @ op2` to compose")
+        return Scaled(c, self)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, c: Any) -> Operator:
+        if not _is_scalar(c):
+            return NotImplemented
+        return Scaled(1 / c, self)
+
+    def __neg__(self) -> Operator:
+        return Scaled(-1.0, self)
+
+    def __add__(self, other: Any) -> Operator:
+        if _is_scalar(other) and other == 0:  # lets sum([...]) start from 0
+            return self
+        if not isinstance(other, Operator):
+            raise TypeError(f"{self!r} + {type(other).__name__}: an operator can only be added "
+                            "to another operator (or to 0)")
+        return Sum(self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Operator:
+        return self + (-other if isinstance(other, Operator) else other)
+
+    def __rsub__(self, other: Any) -> Operator:
+        if _is_scalar(other) and other == 0:
+            return -self
+        return NotImplemented
+
+    @property
+    def T(self) -> Operator:
+        r"""The transpose-dot 𝒜ᵀ•: ⟨𝒜X, Y⟩ = ⟨X, 𝒜ᵀ• Y⟩ for the Frobenius inner product."""
+        raise NotImplementedError
+
+    def inverse(self) -> Operator:
+        r"""𝒜⁻¹ when it has a closed form; a TypeError otherwise."""
+        raise TypeError(f"{self!r} has no closed-form inverse")
+
+    def dense(self, shape: tuple[int, int]) -> np.ndarray:
+        r"""The matrix of 𝒜 on column-major vec: dense(shape) @ vec(X) = vec(𝒜X).
+
+        Built column by column from the basis matrices E_k (vec(E_k) = e_k), for X of `shape`.
+        """
+        m, n = shape
+        out = self.output_shape((m, n))
+        columns = np.zeros((out[0] * out[1], m * n))
+        for k in range(m * n):
+            E = np.zeros(m * n)
+            E[k] = 1.0
+            columns[:, k] = self.apply(E.reshape((m, n), order="F")).ravel(order="F")
+        return columns
+
+
+class LeftMultiply(Operator):
+    r"""X ↦ B X.  Transpose-dot: X ↦ Bᵀ X.  On vec: I ⊗ B."""
+
+    def __init__(self, B: Any, *, check: bool = True) -> None:
+        self.B = _matrix(B, "B", "LeftMultiply", check)
+        m, n = self.B.shape
+        self.in_shape, self.out_shape, self.keeps = (n, None), (m, None), (False, True)
+
+    def _apply(self, X: np.ndarray) -> np.ndarray:
+        return self.B @ X
+
+    @property
+    def T(self) -> Operator:
+        return LeftMultiply(self.B.T, check=False)
+
+    def inverse(self) -> Operator:
+        return LeftMultiply(_inv(self.B, repr(self)))
+
+    def __repr__(self) -> str:
+        return f"LeftMultiply({self.B.shape[0]}×{self.B.shape[1]})"
+
+
+class RightMultiply(Operator):
+    r"""X ↦ X A.  Transpose-dot: X ↦ X Aᵀ.  On vec: Aᵀ ⊗ I."""
+
+    def __init__(self, A: Any, *, check: bool = True) -> None:
+        self.A = _matrix(A, "A", "RightMultiply", check)
+        p, q = self.A.shape
+        self.in_shape, self.out_shape, self.keeps = (None, p), (None, q), (True, False)
+
+    def _apply(self, X: np.ndarray) -> np.ndarray:
+        return X @ self.A
+
+    @property
+    def T(self) -> Operator:
+        return RightMultiply(self.A.T, check=False)
+
+    def inverse(self) -> Operator:
+        return RightMultiply(_inv(self.A, repr(self)))
+
+    def __repr__(self) -> str:
+        return f"RightMultiply({self.A.shape[0]}×{self.A.shape[1]})"
+
+
+class Hadamard(Operator):
+    r"""X ↦ M ∘ X (elementwise).  Self-adjoint: Hadamard(M)ᵀ• = Hadamard(M).  On vec: diag(vec M)."""
+
+    def __init__(self, M: Any, *, check: bool = True) -> None:
+        self.M = _matrix(M, "M", "Hadamard", check)
+        self.in_shape = self.out_shape = self.M.shape
+
+    def _apply(self, X: np.ndarray) -> np.ndarray:
+        return self.M * X
+
+    @property
+    def T(self) -> Operator:
+        return self
+
+    def inverse(self) -> Operator:
+        if not self.M.all():
+            raise ValueError(f"{self!r} is not invertible: M has a zero entry")
+        return Hadamard(1.0 / self.M)
+
+    def __repr__(self) -> str:
+        return f"Hadamard({self.M.shape[0]}×{self.M.shape[1]})"
+
+
+class Kronecker(Operator):
+    r"""The operator of A ⊗ B on matrices: X ↦ B X Aᵀ, because (A ⊗ B) vec(X) = vec(B X Aᵀ).
+
+    Transpose-dot: Kronecker(Aᵀ, Bᵀ), X ↦ Bᵀ X A.  Its `dense` matrix is numpy.kron(A, B).
+    """
+
+    def __init__(self, A: Any, B: Any, *, check: bool = True) -> None:
+        self.A = _matrix(A, "A", "Kronecker", check)
+        self.B = _matrix(B, "B", "Kronecker", check)
+        (p, q), (m, n) = self.A.shape, self.B.shape
+        self.in_shape, self.out_shape, self.keeps = (n, q), (m, p), (False, False)
+
+    def _apply(self, X: np.ndarray) -> np.ndarray:
+        return self.B @ X @ self.A.T
+
+    @property
+    def T(self) -> Operator:
+        return Kronecker(self.A.T, self.B.T, check=False)
+
+    def inverse(self) -> Operator:
+        return Kronecker(_inv(self.A, repr(self)), _inv(self.B, repr(self)))
+
+    def __repr__(self) -> str:
+        (p, q), (m, n) = self.A.shape, self.B.shape
+        return f"Kronecker({p}×{q} ⊗ {m}×{n})"
+
+
+class Identity(Operator):
+    r"""X ↦ X, for X of any shape (or of `shape` if given)."""
+
+    def __init__(self, shape: Shape = ANY) -> None:
+        self.in_shape = self.out_shape = tuple(shape)
+
+    def _apply(self, X: np.ndarray) -> np.ndarray:
+        return X  # the only operator that returns its input rather than a new array
+
+    @property
+    def T(self) -> Operator:
+        return self
+
+    def inverse(self) -> Operator:
+        return self
+
+    def __repr__(self) -> str:
+        return "Identity()" if self.in_shape == ANY else f"Identity({_fmt(self.in_shape)})"
+
+
+class Zero(Operator):
+    r"""X ↦ 0.  Unknown output dimensions are taken from X.  A triangular solve skips it."""
+
+    is_zero = True
+
+    def __init__(self, in_shape: Shape = ANY, out_shape: Shape | None = None) -> None:
+        self.in_shape = tuple(in_shape)
+        self.out_shape = self.in_shape if out_shape is None else tuple(out_shape)
+        self.keeps = (self.out_shape[0] is None, self.out_shape[1] is None)
+
+    def _apply(self, X: np.ndarray) -> np.ndarray:
+        shape = tuple(x if d is None else d for d, x in zip(self.out_shape, X.shape, strict=True))
+        return np.zeros(shape, dtype=X.dtype)
+
+    @property
+    def T(self) -> Operator:
+        return Zero(self.out_shape, self.in_shape)
+
+    def inverse(self) -> Operator:
+        raise ValueError("Zero() is not invertible")
+
+    def __repr__(self) -> str:
+        return "Zero()"
+
+
+class Scaled(Operator):
+    r"""X ↦ c 𝒜X.  Transpose-dot: c 𝒜ᵀ•.  Inverse: c⁻¹ 𝒜⁻¹."""
+
+    def __init__(self, c: Any, op: Operator) -> None:
+        if not _is_scalar(c) or not np.isfinite(c):
+            raise ValueError(f"Scaled: the factor must be a finite number, got {c!r}")
+        self.c, self.op = c, op
+        self.in_shape, self.out_shape, self.keeps = op.in_shape, op.out_shape, op.keeps
+        self.is_zero = c == 0 or op.is_zero
+
+    def _apply(self, X: np.ndarray) -> np.ndarray:
+        y = self.op.apply(X)
+        if np.may_share_memory(y, X) or np.result_type(y, self.c) != y.dtype:
+            return self.c * y
+        y *= self.c  # y is a new array of ours: scale it in place
+        return y
+
+    @property
+    def T(self) -> Operator:
+        return Scaled(self.c, self.op.T)
+
+    def inverse(self) -> Operator:
+        if self.c == 0:
+            raise ValueError(f"{self!r} is not invertible: the factor is 0")
+        return Scaled(1 / self.c, self.op.inverse())
+
+    def __repr__(self) -> str:
+        return f"-{self.op!r}" if self.c == -1 else f"{self.c!r}·{self.op!r}"
+
+
+class Sum(Operator):
+    r"""X ↦ 𝒜X + ℬX.  Transpose-dot: 𝒜ᵀ• + ℬᵀ•."""
+
+    def __init__(self, left: Operator, right: Operator) -> None:
+        self.left, self.right = left, right
+        self.in_shape = _merge(left.in_shape, right.in_shape, lambda: f"{self!r}, inputs")
+        self.out_shape = _merge(left.out_shape, right.out_shape, lambda: f"{self!r}, outputs")
+        self.keeps = (left.keeps[0] and right.keeps[0], left.keeps[1] and right.keeps[1])
+
+    def _apply(self, X: np.ndarray) -> np.ndarray:
+        a, b = self.left.apply(X), self.right.apply(X)
+        if a.shape != b.shape:  # never let numpy broadcast two different shapes
+            raise ValueError(f"{self!r}: the terms give shapes {a.shape} and {b.shape}")
+        return a + b
+
+    @property
+    def T(self) -> Operator:
+        return Sum(self.left.T, self.right.T)
+
+    def __repr__(self) -> str:
+        return f"({self.left!r} + {self.right!r})"
+
+
+class Composition(Operator):
+    r"""X ↦ 𝒜(ℬX), written 𝒜 @ ℬ.  Transpose-dot reverses the order: ℬᵀ• @ 𝒜ᵀ•."""
+
+    def __init__(self, outer: Operator, inner: Operator) -> None:
+        self.outer, self.inner = outer, inner
+        _merge(inner.out_shape, outer.in_shape, lambda: f"{self!r}: inner output, outer input")
+        # a dimension of the input (output) is known from the inner (outer) operator, or from
+        # the other one when the dimension passes through unchanged
+        self.keeps = (inner.keeps[0] and outer.keeps[0], inner.keeps[1] and outer.keeps[1])
+        self.in_shape = _pass_through(inner.in_shape, outer.in_shape, inner.keeps)
+        self.out_shape = _pass_through(outer.out_shape, inner.out_shape, outer.keeps)
+
+    def _apply(self, X: np.ndarray) -> np.ndarray:
+        return self.outer.apply(self.inner.apply(X))
+
+    @property
+    def T(self) -> Operator:
+        return Composition(self.inner.T, self.outer.T)
+
+    def inverse(self) -> Operator:
+        return Composition(self.inner.inverse(), self.outer.inverse())
+
+    def __repr__(self) -> str:
+        return f"{self.outer!r} @ {self.inner!r}"
+
+
+def _inv(A: np.ndarray, owner: str) -> np.ndarray:
+    if A.shape[0] != A.shape[1]:
+        raise ValueError(f"{owner} is not invertible: its matrix has shape {A.shape}")
+    try:
+        return np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{owner} is not invertible: its matrix is singular") from None
+
+
+def transpose_dot(M: np.ndarray) -> np.ndarray:
+    r"""The transpose-dot of a matrix of operators: (Mᵀ•)_ij = (M_ji)ᵀ•.
+
+    Blocks are transposed, operators replaced by their adjoints, scalars and zeros (0, None)
+    kept, so that ⟨M x, y⟩ = ⟨x, Mᵀ• y⟩ block by block.
+    """
+    M = np.asarray(M)
+    if M.ndim != 2:
+        raise ValueError(f"transpose_dot needs a 2-D matrix, got shape {M.shape}")
+    if M.dtype != object:
+        return M.T.copy()
+    out = np.empty(M.shape[::-1], dtype=object)
+    for i, j in np.ndindex(M.shape):
+        m = M[i, j]
+        out[j, i] = m if m is None or _is_scalar(m) else m.T
+    return out

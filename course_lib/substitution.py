@@ -1,0 +1,463 @@
+r"""Triangular solves, written once for every kind of matrix element.
+
+Back substitution solves an upper-triangular system U x = b from the bottom row up,
+
+    x_i = U_ii⁻¹ (b_i − Σ_{j>i} U_ij x_j),    i = n−1, …, 1, 0,
+
+and forward substitution solves a lower-triangular L x = b from the top row down,
+
+    x_i = L_ii⁻¹ (b_i − Σ_{j<i} L_ij x_j),    i = 0, 1, …, n−1.
+
+Both are one recurrence, x_i = M_ii⁻¹ (b_i − Σ_{j≠i} M_ij x_j), visited in two row orders;
+`_substitute` is the only place it is written. As in Edelman, Akyürek & Wang (2023), the
+recurrence never asks what a matrix element *is*. It needs a product M_ij x_j, a difference, and
+the action of M_ii⁻¹, which each kind of input supplies:
+
+* float (or complex) numpy arrays: a row is one vectorised product U[i, J] @ x[J] over the
+  solved indices J; M_ii⁻¹ is a division. b may be a vector or a matrix of right-hand sides.
+* sympy Matrices: exact arithmetic, the result is a sympy Matrix.
+* 2-D numpy object arrays whose elements are numbers, 2-D numpy blocks, or operators (anything
+  with `@` and `.T`, e.g. `course_lib.operators`); b is then a sequence of blocks. Zero elements
+  (0, None, an all-zero block, anything with `is_zero` true) are skipped once, up front, so only
+  the nonzero off-diagonal elements cost work. A diagonal element may be a nonzero number, an
+  invertible block (`numpy.linalg.solve`) or an operator with an `inverse()` method.
+
+The generator `back_substitution_steps` runs the same recurrence and yields one record per row.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+
+@dataclass(frozen=True)
+class SubstitutionStep:
+    r"""One solved row of a triangular system: x_i = M_ii⁻¹ (b_i − Σ_j M_ij x_j)."""
+
+    row: int  # i
+    rhs: Any  # b_i
+    terms: tuple[tuple[int, Any, Any], ...]  # (j, M_ij, x_j) for every nonzero M_ij, j ≠ i
+    diagonal: Any  # M_ii
+    value: Any  # the new x_i
+    solution: tuple[Any, ...]  # x so far; None for the rows not solved yet
+
+
+# -- the recurrence ---------------------------------------------------------------------------
+
+
+def _substitute(system: _Dense | _Elements, rows: Sequence[int]) -> Iterator[tuple[int, list]]:
+    r"""Solve the rows in the given order: x_i = M_ii⁻¹ (b_i − Σ_{j≠i} M_ij x_j).
+
+    Yields (i, terms) after each row, terms being the (j, M_ij) that were used; `system.x`
+    holds the solution so far.
+    """
+    x = system.x
+    for i in rows:
+        terms = system.row(i)  # the nonzero M_ij, j already solved
+        r = system.b[i]
+        for j, m_ij in terms:
+            r = r - system.times(i, j, m_ij, x[j])  # b_i − Σ_j M_ij x_j
+        x[i] = system.solve_diagonal(i, r)  # x_i = M_ii⁻¹ (…)
+        yield i, terms
+
+
+def backslash(U: Any, b: Any) -> Any:
+    r"""Solve the upper-triangular system U x = b by back substitution (U \ b).
+
+        x_i = U_ii⁻¹ (b_i − Σ_{j>i} U_ij x_j),    i = n−1, …, 0.
+
+    U is a float array (b a vector or a matrix of right-hand sides), a sympy Matrix (solved
+    exactly; returns a sympy Matrix), or a 2-D object array of numbers, blocks and operators
+    (b a sequence of blocks; returns a 1-D object array of blocks x_i).
+
+    Cost: one pass over the nonzero elements above the diagonal. For dense float arrays this is
+    one Python step per row; scipy.linalg.solve_triangular runs the same recurrence in compiled
+    code and is much faster for large n.
+    """
+    system = _system(U, b, "U", upper=True)
+    for _ in _substitute(system, range(system.n - 1, -1, -1)):
+        pass
+    return system.result()
+
+
+back_substitute = backslash
+
+
+def forward_substitute(L: Any, b: Any) -> Any:
+    r"""Solve the lower-triangular system L x = b by forward substitution.
+
+        x_i = L_ii⁻¹ (b_i − Σ_{j<i} L_ij x_j),    i = 0, …, n−1.
+
+    Same inputs, outputs and recurrence as `backslash`, rows visited top to bottom.
+    """
+    system = _system(L, b, "L", upper=False)
+    for _ in _substitute(system, range(system.n)):
+        pass
+    return system.result()
+
+
+def back_substitution_steps(U: Any, b: Any) -> Iterator[SubstitutionStep]:
+    r"""Back substitution one row at a time, bottom row first, as `SubstitutionStep` records.
+
+        x_i = U_ii⁻¹ (b_i − Σ_{j>i} U_ij x_j);
+
+    the last record's `solution` is backslash(U, b) as a tuple. Input is checked at once.
+    """
+    system = _system(U, b, "U", upper=True)
+    return _steps(system, range(system.n - 1, -1, -1))
+
+
+def forward_substitution_steps(L: Any, b: Any) -> Iterator[SubstitutionStep]:
+    r"""Forward substitution one row at a time, top row first: x_i = L_ii⁻¹ (b_i − Σ_{j<i} L_ij x_j)."""
+    system = _system(L, b, "L", upper=False)
+    return _steps(system, range(system.n))
+
+
+def _steps(system: _Dense | _Elements, rows: Sequence[int]) -> Iterator[SubstitutionStep]:
+    solved: set[int] = set()
+    for i, terms in _substitute(system, rows):
+        solved.add(i)
+        yield SubstitutionStep(
+            row=i,
+            rhs=system.b[i],
+            terms=system.describe(terms),
+            diagonal=system.diagonal(i),
+            value=system.value(i),
+            solution=tuple(system.value(k) if k in solved else None for k in range(system.n)),
+        )
+
+
+def block_multiply(M: np.ndarray, x: Sequence[Any]) -> np.ndarray:
+    r"""Multiply a matrix of numbers, blocks or operators by a vector of blocks: y_i = Σ_j M_ij x_j.
+
+    Zero elements are skipped; a row without nonzero elements gives the number 0.
+    """
+    M = np.asarray(M)
+    if M.ndim != 2:
+        raise ValueError(f"M must be a 2-D matrix, got shape {M.shape}")
+    if len(x) != M.shape[1]:
+        raise ValueError(f"x has {len(x)} blocks but M has {M.shape[1]} columns")
+    y = np.empty(M.shape[0], dtype=object)
+    for i in range(M.shape[0]):
+        terms = [_product(M[i, j], x[j], f"M[{i}, {j}]", f"x[{j}]")
+                 for j in range(M.shape[1]) if not _is_zero(M[i, j])]
+        y[i] = sum(terms[1:], start=terms[0]) if terms else 0
+        if any(y[i] is xj for xj in x):  # e.g. an Identity element: never alias x
+            y[i] = y[i].copy()
+    return y
+
+
+# -- element arithmetic -----------------------------------------------------------------------
+
+
+def _is_number(e: Any) -> bool:
+    return isinstance(e, numbers.Number | sympy.Basic)
+
+
+def _is_zero(e: Any) -> bool:
+    if e is None:
+        return True
+    if isinstance(e, np.ndarray):
+        return not e.any()
+    if isinstance(e, numbers.Number):
+        return e == 0
+    return getattr(e, "is_zero", False) is True  # sympy zero, operators.Zero
+
+
+def _all_finite(a: np.ndarray) -> bool:
+    """Whether every entry is finite: nan and ±inf make the sum non-finite, so one cheap pass
+    settles it unless the sum itself overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(a.sum())) or bool(np.isfinite(a).all())
+
+
+def _shape(e: Any) -> tuple[int, ...]:
+    return tuple(getattr(e, "shape", ()))
+
+
+def _product(m: Any, x: Any, name: str, xname: str) -> Any:
+    r"""The product M_ij x_j: a number scales, a block or an operator acts with @."""
+    try:
+        return m * x if _is_number(m) else m @ x
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} cannot multiply {xname} of shape {_shape(x)}: {err}") from None
+
+
+# -- systems: one per kind of input, each supplying the arithmetic ----------------------------
+
+
+def _system(M: Any, b: Any, name: str, upper: bool) -> _Dense | _Elements:
+    """Check the input and wrap it in the system class for its kind of element."""
+    if isinstance(M, sympy.MatrixBase):
+        return _sympy_system(M, b, name, upper)
+    if isinstance(M, np.ndarray) and M.dtype == object:
+        return _Elements(M, b, name, upper, result=_object_result)
+    arr = np.asarray(M)
+    if arr.dtype == object:
+        return _Elements(arr, b, name, upper, result=_object_result)
+    return _Dense(arr, b, name, upper)
+
+
+def _check_square(shape: tuple[int, ...], name: str) -> int:
+    if len(shape) != 2 or shape[0] != shape[1]:
+        hint = " (to pass blocks, use a 2-D object array)" if len(shape) > 2 else ""
+        raise ValueError(f"{name} must be a square matrix, got shape {shape}{hint}")
+    return shape[0]
+
+
+def _triangle_error(name: str, upper: bool, i: int, j: int, value: Any) -> ValueError:
+    kind, where = ("upper", "below") if upper else ("lower", "above")
+    return ValueError(
+        f"{name} is not {kind} triangular: its first nonzero entry {where} the diagonal is "
+        f"{name}[{i}, {j}] = {value!r} (row {i}, column {j})"
+    )
+
+
+def _zero_pivot(name: str, i: int) -> ValueError:
+    return ValueError(f"{name}[{i}, {i}] is zero: row {i} has no pivot, the system is singular")
+
+
+def _overflow(name: str, i: int) -> ValueError:
+    return ValueError(
+        f"row {i} of the solution is not finite (overflow): {name}[{i}, {i}] is too close to "
+        "singular, or the other elements or b are too large"
+    )
+
+
+class _Dense:
+    r"""Float or complex arrays: one row is one vectorised product U[i, J] @ x[J]."""
+
+    def __init__(self, M: np.ndarray, b: Any, name: str, upper: bool) -> None:
+        self.n = _check_square(M.shape, name)
+        b = np.asarray(b)
+        if b.ndim not in (1, 2) or b.shape[0] != self.n:
+            raise ValueError(
+                f"b must have {self.n} rows to match {name} of shape {M.shape}, got shape {b.shape}"
+            )
+        for arr, label in ((M, name), (b, "b")):
+            if arr.dtype.kind not in "biufc":
+                raise TypeError(f"{label} must be numeric, got dtype {arr.dtype}")
+            bad = np.argwhere(~np.isfinite(arr))
+            if len(bad):
+                where = ", ".join(map(str, bad[0]))
+                raise ValueError(f"{label}[{where}] = {arr[tuple(bad[0])]} is not finite")
+        outside = np.tril(M, -1) if upper else np.triu(M, 1)
+        wrong = np.argwhere(outside)
+        if len(wrong):
+            i, j = wrong[0]
+            raise _triangle_error(name, upper, int(i), int(j), M[i, j].item())
+        zeros = np.flatnonzero(np.diagonal(M) == 0)
+        if len(zeros):
+            raise _zero_pivot(name, int(zeros[0]))
+        self.M, self.b, self.name, self.upper = M, b, name, upper
+        self.x = np.zeros(b.shape, dtype=np.result_type(M, b, float))
+
+    def row(self, i: int) -> list[tuple[slice, np.ndarray]]:
+        known = slice(i + 1, self.n) if self.upper else slice(0, i)
+        return [(known, self.M[i, known])]  # the whole solved part of the row, as one block
+
+    def times(self, i: int, j: slice, m: np.ndarray, xj: np.ndarray) -> Any:
+        return m @ xj  # Σ_{j∈J} U_ij x_j in one product
+
+    def solve_diagonal(self, i: int, r: Any) -> Any:
+        with np.errstate(all="ignore"):  # overflow is reported below, as a ValueError
+            v = r / self.M[i, i]
+        if not np.isfinite(v).all():
+            raise _overflow(self.name, i)
+        return v
+
+    def diagonal(self, i: int) -> Any:
+        return self.M[i, i].item()
+
+    def value(self, i: int) -> Any:
+        return self.x[i].copy() if self.x.ndim == 2 else self.x[i].item()
+
+    def describe(self, terms: list) -> tuple[tuple[int, Any, Any], ...]:
+        [(known, m)] = terms
+        js = range(self.n)[known]
+        return tuple((j, m[k].item(), self.value(j)) for k, j in enumerate(js) if m[k] != 0)
+
+    def result(self) -> np.ndarray:
+        return self.x
+
+
+class _Elements:
+    r"""Elements that are numbers, blocks or operators; zeros are found once and skipped."""
+
+    def __init__(self, M: np.ndarray, b: Any, name: str, upper: bool, result: Any) -> None:
+        self.n = n = _check_square(M.shape, name)
+        b = list(b) if isinstance(b, Sequence | np.ndarray) else b
+        if not isinstance(b, list) or len(b) != n:
+            got = f"{len(b)} blocks" if isinstance(b, list) else f"a {type(b).__name__}"
+            raise ValueError(f"b must be a sequence of {n} blocks to match {name}, got {got}")
+        sizes = [_check_rhs(bi, i) for i, bi in enumerate(b)]
+        self.M, self.b, self.name, self._result = M, b, name, result
+        self.x: list[Any] = [None] * n
+        self.rows: list[list[tuple[int, Any]]] = [[] for _ in range(n)]
+        operator_diagonal = [not (_is_number(M[j, j]) or isinstance(M[j, j], np.ndarray))
+                             for j in range(n)]
+        for i, j in np.ndindex(M.shape):  # row-major: errors name the first culprit
+            m = M[i, j]
+            where = f"{name}[{i}, {j}]"
+            _check_element(m, where)
+            if i == j or _is_zero(m):
+                continue
+            if (j < i) == upper:
+                raise _triangle_error(name, upper, i, j, m)
+            if isinstance(m, np.ndarray):
+                cols = None if operator_diagonal[j] else sizes[j]
+                _check_block(m, where, sizes[i], cols, i, j)
+            self.rows[i].append((j, m))
+        self.inverses = [_diagonal_action(M[i, i], name, i, sizes[i]) for i in range(n)]
+
+    def row(self, i: int) -> list[tuple[int, Any]]:
+        return self.rows[i]
+
+    def times(self, i: int, j: int, m: Any, xj: Any) -> Any:
+        term = _product(m, xj, f"{self.name}[{i}, {j}]", f"x[{j}]")
+        if _shape(term) != _shape(self.b[i]):  # numpy would broadcast silently
+            raise ValueError(
+                f"{self.name}[{i}, {j}] x[{j}] has shape {_shape(term)}, "
+                f"but b[{i}] has shape {_shape(self.b[i])}"
+            )
+        return term
+
+    def solve_diagonal(self, i: int, r: Any) -> Any:
+        how, d = self.inverses[i]
+        where = f"{self.name}[{i}, {i}]"
+        try:
+            if how == "solve":
+                v = np.linalg.solve(d, r)  # x_i = U_ii⁻¹ r for a block
+            elif how == "divide":
+                with np.errstate(all="ignore"):  # overflow is reported below
+                    v = r / d
+            else:
+                v = d @ r  # d = U_ii.inverse(), an operator
+        except np.linalg.LinAlgError:
+            raise ValueError(f"the diagonal block {where} is singular (row {i})") from None
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"the inverse of {where} cannot act on row {i}: {err}") from None
+        if isinstance(v, np.ndarray):
+            if v.dtype.kind in "fc" and not _all_finite(v):
+                raise _overflow(self.name, i)
+            if np.may_share_memory(v, self.b[i]):  # e.g. an Identity pivot: never alias b
+                v = v.copy()
+        elif isinstance(v, numbers.Number) and not np.isfinite(complex(v)):
+            raise _overflow(self.name, i)
+        return v
+
+    def diagonal(self, i: int) -> Any:
+        return self.M[i, i]
+
+    def value(self, i: int) -> Any:
+        return self.x[i]
+
+    def describe(self, terms: list) -> tuple[tuple[int, Any, Any], ...]:
+        return tuple((j, m, self.x[j]) for j, m in terms)
+
+    def result(self) -> Any:
+        return self._result(self.x)
+
+
+def _object_result(x: list[Any]) -> np.ndarray:
+    out = np.empty(len(x), dtype=object)
+    for i, xi in enumerate(x):  # element by element, so numpy never stacks the blocks
+        out[i] = xi
+    return out
+
+
+def _check_rhs(bi: Any, i: int) -> int | None:
+    """Check b_i; return its number of rows when it is an array block, else None."""
+    if isinstance(bi, np.ndarray) and bi.dtype != object:
+        if bi.dtype.kind not in "biufc" or bi.ndim not in (1, 2):
+            raise ValueError(f"b[{i}] must be a numeric vector or matrix, got {bi.dtype} {bi.shape}")
+        if not _all_finite(bi):
+            raise ValueError(f"b[{i}] contains non-finite values (nan or inf)")
+        return bi.shape[0]
+    _check_element(bi, f"b[{i}]")
+    return None
+
+
+def _check_element(m: Any, where: str) -> None:
+    """Numbers must be finite, arrays numeric and finite; anything else must support @."""
+    if m is None or isinstance(m, bool):
+        return
+    if isinstance(m, np.ndarray):
+        if m.dtype.kind not in "biufc":
+            raise TypeError(f"{where} is an array of dtype {m.dtype}; blocks must be numeric")
+        if not np.isfinite(m).all():
+            raise ValueError(f"{where} contains non-finite values (nan or inf)")
+    elif isinstance(m, numbers.Number):
+        if not np.isfinite(complex(m)):
+            raise ValueError(f"{where} = {m!r} is not finite")
+    elif isinstance(m, sympy.Basic | sympy.MatrixBase):
+        if m.has(sympy.nan, sympy.oo, -sympy.oo, sympy.zoo):
+            raise ValueError(f"{where} = {m} is not finite")
+    elif not hasattr(m, "__matmul__"):
+        raise TypeError(
+            f"{where} is a {type(m).__name__}; elements must be numbers, numeric blocks, "
+            "operators supporting @, or 0/None"
+        )
+
+
+def _check_block(m: np.ndarray, where: str, rows: int | None, cols: int | None,
+                 i: int, j: int) -> None:
+    """A block M_ij must map x_j (cols rows, if known) to the shape of b_i (rows rows)."""
+    if rows is None:
+        raise ValueError(f"{where} is an array block of shape {m.shape} but b[{i}] is not an array")
+    if m.ndim != 2 or m.shape[0] != rows or (cols is not None and m.shape[1] != cols):
+        expected = f"({rows}, {'*' if cols is None else cols})"
+        raise ValueError(
+            f"block {where} has shape {m.shape}, expected {expected}: b[{i}] has {rows} rows"
+            + ("" if cols is None else f" and x[{j}] has {cols} rows")
+        )
+
+
+def _diagonal_action(d: Any, name: str, i: int, size: int | None) -> tuple[str, Any]:
+    """How to apply U_ii⁻¹: ('divide', number), ('solve', block) or ('apply', inverse operator)."""
+    where = f"{name}[{i}, {i}]"
+    if _is_zero(d):
+        raise _zero_pivot(name, i)
+    if _is_number(d):
+        return "divide", d
+    if isinstance(d, np.ndarray):
+        if d.ndim != 2 or d.shape[0] != d.shape[1] or (size is not None and d.shape[0] != size):
+            raise ValueError(
+                f"diagonal block {where} has shape {d.shape}, expected a square "
+                f"({size}, {size}) block to match the rows of b"
+            )
+        return "solve", d
+    inverse = getattr(d, "inverse", None)
+    if inverse is None:
+        raise TypeError(
+            f"{where} is a {type(d).__name__} without an inverse() method; a diagonal element "
+            "must be a nonzero number, an invertible block, or an operator with .inverse()"
+        )
+    try:
+        return "apply", inverse()
+    except (ValueError, TypeError, ArithmeticError, np.linalg.LinAlgError) as err:
+        raise ValueError(f"{where} is not invertible: {err}") from None
+
+
+# -- sympy ------------------------------------------------------------------------------------
+
+
+def _sympy_system(M: sympy.MatrixBase, b: Any, name: str, upper: bool) -> _Elements:
+    r"""Exact solve: the elements are sympy scalars and each b_i is a 1×k row of b."""
+    n = _check_square(M.shape, name)
+    B = b if isinstance(b, sympy.MatrixBase) else sympy.Matrix(b)
+    if B.rows != n:
+        raise ValueError(f"b must have {n} rows to match {name} of shape {M.shape}, got {B.shape}")
+    elements = np.empty((n, n), dtype=object)
+    for i in range(n):
+        for j in range(n):
+            elements[i, j] = M[i, j]
+    k = B.cols
+    return _Elements(elements, [B.row(i) for i in range(n)], name, upper,
+                     result=lambda x: sympy.Matrix.vstack(*x) if x else sympy.zeros(0, k))
