@@ -1,7 +1,8 @@
 r"""Thin ipywidgets wrappers around :mod:`course_lib.plots`.
 
-Every panel is controls + an ``Output`` area; on each change it calls one plot
-function and shows the figure. Slider ranges are clamped to sensible bounds, and
+Every panel is controls + an ``Output`` area. ``panel`` calls a plot function
+and shows a new figure on each change; ``live_panel`` keeps one figure and lets
+an update function change its artists in place (fast enough for dragging). Slider ranges are clamped to sensible bounds, and
 a computation that fails (say log of a negative number) shows its error message
 inside the output area instead of raising into the notebook.
 """
@@ -12,18 +13,19 @@ from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+from IPython.display import display
 
 from course_lib import plots
 from course_lib.graph import Graph
 
-__all__ = ["panel", "forward_pass_explorer"]
+__all__ = ["panel", "live_panel", "forward_pass_explorer"]
 
 
-def panel(controls: list, draw: Callable[[dict], object]) -> widgets.VBox:
-    r"""Controls above an output area; ``draw({description: value})`` runs on every change.
+def _controlled(controls: list, render: Callable[[dict], None]) -> widgets.VBox:
+    r"""Controls above an output area; ``render(state)`` fills the area after every change.
 
-    ``draw`` makes a matplotlib figure (or prints); a ``ValueError`` or ``TypeError``
-    it raises is shown as a message in the output area.
+    ``state`` is ``{control.description: control.value}``. A ``ValueError`` or
+    ``TypeError`` from ``render`` is shown as a message in the output area.
     """
     out = widgets.Output(layout=widgets.Layout(min_height="120px"))
 
@@ -31,12 +33,10 @@ def panel(controls: list, draw: Callable[[dict], object]) -> widgets.VBox:
         state = {c.description: c.value for c in controls}
         out.clear_output(wait=True)
         problem = None
-        with out:  # inside a kernel, the figure shown here lands in the output area
+        with out:  # inside a kernel, what is shown here lands in the output area
             try:
-                draw(state)
-                plt.show()
+                render(state)
             except (ValueError, TypeError) as exc:
-                plt.close("all")
                 problem = exc
         if problem is not None:  # written directly, so it shows with or without a kernel
             out.append_stdout(f"cannot draw this setting: {problem}\n")
@@ -46,7 +46,39 @@ def panel(controls: list, draw: Callable[[dict], object]) -> widgets.VBox:
     refresh()
     box = widgets.VBox([widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap")), out])
     box.refresh = refresh  # lets a notebook (or a test) redraw after changing a control
+    box.output = out
     return box
+
+
+def panel(controls: list, draw: Callable[[dict], object]) -> widgets.VBox:
+    r"""Controls above an output area; ``draw(state)`` makes a new figure on every change.
+
+    For small pictures. Panels that must update quickly use :func:`live_panel`.
+    """
+    def render(state: dict) -> None:
+        try:
+            draw(state)
+            plt.show()
+        finally:
+            plt.close("all")
+
+    return _controlled(controls, render)
+
+
+def live_panel(controls: list, figure, update: Callable[[dict], object]) -> widgets.VBox:
+    r"""Controls above one figure whose artists ``update(state)`` changes in place.
+
+    The figure is built once by the caller (from :mod:`course_lib.plots` functions
+    that return their artists); each change only edits those artists (``set_data``,
+    ``set_text``, ...) and shows the same figure again, so nothing is re-plotted.
+    """
+    plt.close(figure)  # keep it out of pyplot's list: shown only inside the panel
+
+    def render(state: dict) -> None:
+        update(state)
+        display(figure)
+
+    return _controlled(controls, render)
 
 
 def forward_pass_explorer(g: Graph, values: Mapping[str, float],

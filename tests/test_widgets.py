@@ -62,3 +62,22 @@ def test_widget_clamps_start_and_shows_errors_in_its_output(g):
     with pytest.raises(ValueError, match="low < high"):
         widgets.forward_pass_explorer(g, {"x": 0.0}, limits={"x": (1, 1)})
     plt.close("all")
+
+
+def test_live_panel_updates_the_same_figure_in_place():
+    import ipywidgets
+
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 0])
+    slider = ipywidgets.IntSlider(value=1, min=0, max=5, description="k")
+    seen = []
+
+    def update(state):
+        line.set_ydata([0, state["k"]])
+        seen.append(state["k"])
+
+    box = widgets.live_panel([slider], fig, update)
+    slider.value = 4
+    assert seen == [1, 4] and list(line.get_ydata()) == [0, 4]
+    assert list(ax.lines) == [line]  # nothing re-plotted
+    assert box.output is box.children[1]
