@@ -12,7 +12,7 @@ import pytest
 
 MATH_LAYER = [
     "graph", "symbolic", "lagrange", "substitution", "operators", "mlp",
-    "autodiff", "iterative", "factor_graph", "bp", "kl", "spn",
+    "autodiff", "iterative", "factor_graph", "bp", "kl", "spn", "hamming",
 ]
 FORBIDDEN = ["matplotlib", "ipywidgets", "IPython"]
 
