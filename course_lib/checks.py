@@ -5,7 +5,8 @@ and otherwise raises an ``AssertionError`` that shows what was expected and what
 was got, so a student sees at once how far off the answer is.
 
 - ``close(got, expected)``: numbers or arrays, |got − expected| ≤ atol + rtol·|expected|;
-- ``sym_equal(got, expected)``: sympy expressions, simplify(got − expected) = 0;
+- ``sym_equal(got, expected)``: sympy expressions, got − expected rewrites to 0
+  (expand, then cancel, then simplify);
 - ``equal(got, expected)``: exact equality (names, tuples, sets, integers);
 - ``grad_matches(f, x, grad)``: grad ≈ the central difference (f(x+h e_j) − f(x−h e_j)) / 2h.
 """
@@ -61,9 +62,14 @@ def sym_equal(got, expected, what: str = "") -> None:
     r"""Check that two sympy expressions are equal: simplify(got − expected) == 0."""
     _unanswered(got)
     try:
-        difference = sympy.simplify(sympy.sympify(got) - sympy.sympify(expected))
+        difference = sympy.sympify(got) - sympy.sympify(expected)
     except (sympy.SympifyError, TypeError):
         raise AssertionError(f"expected{_label(what)} a sympy expression, got {got!r}") from None
+    # cheap rewrites first; exactly 0 after any of them is a proof of equality
+    for rewrite in (sympy.expand, sympy.cancel, sympy.simplify):
+        difference = rewrite(difference)
+        if difference == 0:
+            break
     if difference != 0:
         raise AssertionError(f"{what or 'expression'} differs:\n  expected {expected}\n"
                              f"  got      {got}\n  difference simplifies to {difference}")
