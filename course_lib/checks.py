@@ -40,9 +40,21 @@ def close(got, expected, rtol: float = 1e-7, atol: float = 1e-9, what: str = "")
                                  f"got {got!r}")
         for key in expected:
             _close_values(got[key], expected[key], rtol, atol, f"{what}[{key!r}]")
+    elif _is_ragged(expected):  # e.g. a list of per-layer gradients of different shapes
+        if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+            raise AssertionError(f"expected{_label(what)} a list of {len(expected)} arrays, "
+                                 f"got {got!r}")
+        for k, (g, e) in enumerate(zip(got, expected)):
+            _close_values(g, e, rtol, atol, f"{what}[{k}]")
     else:
         _close_values(got, expected, rtol, atol, what)
     print(f"ok{_label(what)}: matches to rtol={rtol:g}")
+
+
+def _is_ragged(expected) -> bool:
+    if not isinstance(expected, (list, tuple)) or not expected:
+        return False
+    return len({np.shape(e) for e in expected}) > 1
 
 
 def _close_values(got, expected, rtol, atol, what) -> None:
@@ -73,7 +85,8 @@ def sym_equal(got, expected, what: str = "") -> None:
     if difference != 0:
         raise AssertionError(f"{what or 'expression'} differs:\n  expected {expected}\n"
                              f"  got      {got}\n  difference simplifies to {difference}")
-    print(f"ok{_label(what)}: equal to {expected}")
+    shown = str(expected)
+    print(f"ok{_label(what)}: equal to {shown if len(shown) <= 60 else shown[:57] + '...'}")
 
 
 def equal(got, expected, what: str = "") -> None:

@@ -56,3 +56,12 @@ def test_grad_matches_rejects_a_wrong_gradient():
     checks.grad_matches(f, [0.3, 2.0], [math.exp(0.3) * 2.0, math.exp(0.3)])
     with pytest.raises(AssertionError, match="gradient is off"):
         checks.grad_matches(f, [0.3, 2.0], [math.exp(0.3), math.exp(0.3)])
+
+
+def test_close_compares_ragged_lists_array_by_array():
+    expected = [np.ones((2, 3)), np.zeros(2)]
+    checks.close([np.ones((2, 3)), np.zeros(2)], expected, what="grads")
+    with pytest.raises(AssertionError, match=r"grads\[1\]"):
+        checks.close([np.ones((2, 3)), np.ones(2)], expected, what="grads")
+    with pytest.raises(AssertionError, match="a list of 2 arrays"):
+        checks.close([np.ones((2, 3))], expected, what="grads")
