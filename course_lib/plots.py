@@ -665,15 +665,15 @@ def simplex_picture(curves: Mapping[str, object] | None = None,
     for (x, y, ha), label in zip(offsets, corner_labels):
         ax.text(x, y, label, ha=ha, va="center", fontsize=9, color="#444444")
     for label, (function, levels, colour) in (contours or {}).items():
-        grid = _simplex_grid(90)
+        grid = _simplex_grid(80)
         xy = simplex_xy(grid)
         values = np.asarray(function(grid), dtype=float)
         if values.shape != (len(grid),):
             raise ValueError(f"contour {label!r}: the function must return one value per "
                              f"distribution, got shape {values.shape} for {len(grid)}")
         ax.tricontour(xy[:, 0], xy[:, 1], values, levels=levels, colors=colour,
-                      linewidths=0.7, alpha=0.55, zorder=2)
-        ax.plot([], [], color=colour, lw=0.7, alpha=0.8, label=label)  # legend entry
+                      linewidths=1.0, alpha=0.8, zorder=4)  # above the curves: tangencies show
+        ax.plot([], [], color=colour, lw=1.0, alpha=0.8, label=label)  # legend entry
     for label, path in (curves or {}).items():
         xy = simplex_xy(path)
         if xy.ndim != 2:
@@ -698,11 +698,12 @@ def simplex_picture(curves: Mapping[str, object] | None = None,
 def series_plot(x, series: Mapping[str, Iterable[float]], ax=None, xlabel: str = "",
                 ylabel: str = "", title: str | None = None, logx: bool = False,
                 logy: bool = False, styles: Mapping[str, dict] | None = None,
-                reference: float | None = None, reference_label: str = ""):
+                reference: float | None = None, reference_label: str = "",
+                legend_loc: str = "best"):
     r"""One line per ``label: ys`` over the common ``x``; optional log axes and a dashed level line.
 
     ``styles`` gives matplotlib keyword arguments per label; ``reference`` adds a dashed
-    horizontal line at that height. Returns the Axes.
+    horizontal line at that height; ``legend_loc`` places the legend. Returns the Axes.
     """
     x = np.asarray(list(x), dtype=float)
     if ax is None:
@@ -722,7 +723,7 @@ def series_plot(x, series: Mapping[str, Iterable[float]], ax=None, xlabel: str =
     ax.grid(True, which="major", color="#e4e4e4")
     ax.spines[["top", "right"]].set_visible(False)
     if series:
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(fontsize=8, frameon=False, loc=legend_loc)
     if title:
         ax.set_title(title, fontsize=11)
     return ax
@@ -734,7 +735,7 @@ def contour_map(x, y, values, ax=None, levels=None, points: Mapping[str, tuple] 
     r"""Filled contours of ``values[j, i]`` at ``(x[i], y[j])``, with labelled points on top.
 
     ``points`` is ``{label: (x, y)}`` (markers, in the legend), ``styles`` their keyword
-    arguments; ``levels`` as for ``contourf`` (default: 15 levels). Returns the Axes.
+    arguments; ``levels`` as for ``contourf`` (default: 12 levels). Returns the Axes.
     """
     x, y, values = (np.asarray(a, dtype=float) for a in (x, y, values))
     if values.shape != (y.size, x.size):
@@ -743,15 +744,19 @@ def contour_map(x, y, values, ax=None, levels=None, points: Mapping[str, tuple] 
     if ax is None:
         _, ax = plt.subplots(figsize=(5.6, 4.2))
     styles = dict(styles or {})
-    filled = ax.contourf(x, y, values, levels=15 if levels is None else levels, cmap="viridis_r")
-    ax.contour(x, y, values, levels=filled.levels, colors="white", linewidths=0.3, alpha=0.6)
+    filled = ax.contourf(x, y, values, levels=12 if levels is None else levels, cmap="viridis_r")
     ax.figure.colorbar(filled, ax=ax, label=colorbar_label, shrink=0.9)
     for label, (px, py) in (points or {}).items():
         ax.plot([px], [py], linestyle="none", label=label,
                 **{"marker": "o", "ms": 8, "mec": "white", "color": "#c0392b",
                    **styles.get(label, {})})
-    if logy:
+    if logy:  # plain tick labels (0.5, 1, 2) rather than 5×10⁻¹, 10⁰, 2×10⁰
         ax.set_yscale("log")
+        ticks = [v for v in (0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 20, 30, 50, 100)
+                 if y.min() <= v <= y.max()]
+        if len(ticks) >= 2:
+            ax.set_yticks(ticks, [f"{v:g}" for v in ticks])
+            ax.yaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if points:
@@ -820,6 +825,7 @@ def ipf_progress(errors, table, iteration: int = 0, targets: tuple | None = None
     (done,) = ax_e.semilogy([], [], "-o", color="#3b5b92", ms=4, lw=1.6, label="cycles run")
     (now,) = ax_e.semilogy([], [], "o", color="#c0392b", ms=9, label="current")
     ax_e.set_xlabel("IPF cycles t")
+    ax_e.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax_e.set_ylabel("max marginal error (log scale)")
     ax_e.set_ylim(ERROR_FLOOR / 3, 3 * max(float(shown.max()), 1e-3))
     ax_e.grid(True, which="major", color="#e4e4e4")
@@ -834,6 +840,8 @@ def ipf_progress(errors, table, iteration: int = 0, targets: tuple | None = None
                 for j in range(cols)]
     ax_t.set_xticks(range(cols))
     ax_t.set_yticks(range(rows))
+    ax_t.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
+    ax_t.xaxis.set_label_position("top")  # the column sums sit below the table
     ax_t.set_xlabel("column b")
     ax_t.set_ylabel("row a")
     ax_t.set_xlim(-0.5, cols + 0.9)
@@ -847,8 +855,8 @@ def ipf_progress(errors, table, iteration: int = 0, targets: tuple | None = None
 def update_ipf_progress(artists: dict, table, iteration: int, title: str | None = None) -> dict:
     r"""Show cycle ``iteration`` and its table ``q_t`` in :func:`ipf_progress`'s artists, in place.
 
-    A row or column sum is written as ``sum / target``, in red when they differ by more than
-    1e-6. Returns ``artists``.
+    A row or column sum is written as ``sum / target``, in red while they differ at the three
+    decimals shown (by more than 5e-4), else in green. Returns ``artists``.
     """
     table = np.asarray(table, dtype=float)
     shown = artists["errors"]
@@ -868,9 +876,270 @@ def update_ipf_progress(artists: dict, table, iteration: int, title: str | None 
                 continue
             goal = float(targets[k][n])
             text.set_text(f"{value:.3f}\n/ {goal:.3f}" if k == 1 else f"{value:.3f} / {goal:.3f}")
-            text.set_color("#c0392b" if abs(value - goal) > 1e-6 else "#2e7d32")
+            text.set_color("#c0392b" if abs(value - goal) > 5e-4 else "#2e7d32")
     ax_e, ax_t = artists["axes"]
-    ax_t.set_title(f"q_t after t = {t} cycles (sums / targets)", fontsize=10)
+    ax_t.set_title(f"q_t after t = {t} cycles (sums / targets)", fontsize=10, pad=10)
     if title is not None:
         ax_e.figure.suptitle(title, fontsize=11)
     return artists
+
+
+# ---------------------------------------------------------------- iterative adjoints (lesson 06)
+__all__ += ["STATUS_COLORS", "STATUS_LABELS", "adjoint_status", "status_graph",
+            "update_status_graph", "status_history", "sweeps_histogram", "convergence_plot",
+            "update_convergence_plot", "eigenvalue_plot", "update_eigenvalue_plot",
+            "training_curves"]
+
+#: Colours of an adjoint's status after t steps: 0 still zero, 1 partial, 2 exact.
+STATUS_COLORS = ("#e6e6e6", "#f6c85f", "#6dbf73")
+STATUS_LABELS = ("still 0", "partial: some paths missing", "exact")
+
+
+def adjoint_status(iterates, exact, rtol: float = 1e-9, atol: float = 1e-12) -> np.ndarray:
+    r"""Status of every λ_i^(t): 2 if |λ_i^(t) − λ_i| ≤ atol + rtol·|λ_i|, else 0 if λ_i^(t) = 0, else 1.
+
+    ``iterates`` has shape (steps, n) (one row per iterate or sweep), ``exact`` shape (n,);
+    the result is an int array of the shape of ``iterates``.
+    """
+    iterates = np.asarray(iterates, dtype=float)
+    exact = np.asarray(exact, dtype=float)
+    if exact.ndim != 1 or iterates.ndim != 2 or iterates.shape[1] != exact.shape[0]:
+        raise ValueError(f"iterates must have shape (steps, n) with n = len(exact); got "
+                         f"iterates of shape {iterates.shape} and exact of shape {exact.shape}")
+    done = np.isclose(iterates, exact, rtol=rtol, atol=atol)
+    return np.where(done, 2, np.where(iterates == 0, 0, 1))
+
+
+def _edge_curve(p, q, bend: float, points: int = 9) -> np.ndarray:
+    r"""A quadratic Bézier curve from p to q whose control point sits ``bend``·|pq| off the chord."""
+    (x0, y0), (x1, y1) = p, q
+    control = np.array([(x0 + x1) / 2 - bend * (y1 - y0), (y0 + y1) / 2 + bend * (x1 - x0)])
+    s = np.linspace(0.0, 1.0, points)[:, None]
+    return (1 - s) ** 2 * np.array([x0, y0]) + 2 * s * (1 - s) * control + s**2 * np.array([x1, y1])
+
+
+def status_graph(g: Graph, status=None, ax=None, title: str | None = None,
+                 legend: bool = True) -> dict:
+    r"""Draw ``g`` in topological layout with every node coloured by the status of its adjoint.
+
+    Colours: grey λ_i^(t) = 0, amber partial, green exact (see :func:`adjoint_status`).
+    Edges i → k are drawn left to right (straight, or arcs when they skip a column), input
+    nodes have an orange rim. Drawn with one scatter, one line collection and one label per
+    node, so :func:`update_status_graph` only recolours: cheap enough for a slider.
+    Returns ``{"ax", "names", "nodes", "labels", "edges", "title"}``.
+    """
+    from matplotlib.collections import LineCollection
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 + 0.9 * (max(depths(g).values()) + 1), 3.4))
+    pos = graph_layout(g)
+    xy = np.array([pos[name] for name in g.order])
+    curves = []
+    for i, k in g.edges():
+        span = pos[k][0] - pos[i][0]
+        bend = 0.0 if span <= 1 else 0.12 + 0.03 * span  # arcs over the columns they skip
+        curves.append(_edge_curve(pos[i], pos[k], bend))
+    edges = ax.add_collection(LineCollection(curves, colors="#9aa3b2", linewidths=1.0, zorder=1))
+    status = np.zeros(len(g), dtype=int) if status is None else np.asarray(status, dtype=int)
+    rims = ["#a86b00" if name in g.inputs else "#3b5b92" for name in g.order]
+    nodes = ax.scatter(xy[:, 0], xy[:, 1], s=520, c=[STATUS_COLORS[s] for s in status],
+                       edgecolors=rims, linewidths=1.2, zorder=2)
+    labels = [ax.text(x, y, name, ha="center", va="center", fontsize=8, zorder=3)
+              for name, (x, y) in zip(g.order, xy)]
+    top = max([xy[:, 1].max()] + [curve[:, 1].max() for curve in curves])  # arcs rise above
+    ax.set_xlim(xy[:, 0].min() - 0.6, xy[:, 0].max() + 0.6)
+    ax.set_ylim(xy[:, 1].min() - (1.3 if legend else 0.6), top + 0.5)
+    ax.set_axis_off()
+    if legend:
+        handles = [plt.matplotlib.patches.Patch(facecolor=c, edgecolor="#555555", label=text)
+                   for c, text in zip(STATUS_COLORS, STATUS_LABELS)]
+        ax.legend(handles=handles, loc="lower center", ncols=3, fontsize=8, frameon=False)
+    title_artist = ax.set_title(title or "", fontsize=10)
+    return {"ax": ax, "names": tuple(g.order), "nodes": nodes, "labels": labels,
+            "edges": edges, "title": title_artist}
+
+
+def update_status_graph(artists: dict, status, title: str | None = None) -> dict:
+    r"""Recolour the nodes of :func:`status_graph` in place (``status``: one code per node)."""
+    status = np.asarray(status, dtype=int)
+    if status.shape != (len(artists["names"]),):
+        raise ValueError(f"status must have one entry per node ({len(artists['names'])}), "
+                         f"got shape {status.shape}")
+    artists["nodes"].set_facecolors([STATUS_COLORS[s] for s in status])
+    if title is not None:
+        artists["title"].set_text(title)
+    return artists
+
+
+def status_history(status, names: Iterable[str], t: int | None = None, ax=None,
+                   step_label: str = "iteration t", title: str | None = None):
+    r"""The status of every adjoint (rows, in ``names`` order) after every step (columns).
+
+    ``status`` has shape (steps, n) as returned by :func:`adjoint_status`; ``t`` outlines
+    one column. With the output last in ``names``, exactness climbs from the bottom row.
+    """
+    status = np.asarray(status, dtype=int)
+    names = list(names)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.8 + 0.3 * status.shape[0], 1.2 + 0.25 * len(names)))
+    cmap = plt.matplotlib.colors.ListedColormap(STATUS_COLORS)
+    ax.imshow(status.T, cmap=cmap, vmin=0, vmax=2, aspect="auto", interpolation="nearest")
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_xticks(range(status.shape[0]))
+    ax.set_xlabel(step_label)
+    if t is not None:
+        ax.add_patch(plt.Rectangle((t - 0.5, -0.5), 1, len(names), fill=False,
+                                   edgecolor="#c0392b", lw=2))
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def sweeps_histogram(sweeps: Iterable[int], marks: Mapping[str, int] | None = None, ax=None,
+                     title: str | None = None):
+    r"""How many orderings needed s sweeps, for every s; ``marks`` labels chosen orderings.
+
+    ``marks`` maps a name (say "reverse topological") to its sweep count; each gets a
+    labelled arrow above its bar.
+    """
+    sweeps = np.asarray(list(sweeps), dtype=int)
+    marks = dict(marks or {})
+    top = max([int(sweeps.max(initial=1))] + list(marks.values()))
+    values = np.arange(1, top + 1)
+    counts = np.array([(sweeps == s).sum() for s in values])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.2))
+    ax.bar(values, counts, color="#7ea6d8", edgecolor="#3b5b92")
+    for s, c in zip(values, counts):
+        if c:
+            ax.text(s, c, str(c), ha="center", va="bottom", fontsize=8)
+    height = max(counts.max(initial=1), 1)
+    for k, (name, s) in enumerate(sorted(marks.items(), key=lambda item: item[1])):
+        left = s <= (1 + top) / 2  # labels run inwards, away from the edges of the axes
+        ax.annotate(name, xy=(s, 0), xytext=(s - 0.3 if left else s + 0.3,
+                                             height * (0.55 + 0.2 * (k % 2))),
+                    ha="left" if left else "right", fontsize=8, color="#c0392b",
+                    arrowprops=dict(arrowstyle="->", color="#c0392b", lw=1.0,
+                                    shrinkA=0, relpos=(0.0, 0.0) if left else (1.0, 0.0)))
+    ax.set_xticks(values)
+    ax.set_ylim(0, height * 1.15)
+    ax.set_xlabel("sweeps until every adjoint is exact")
+    ax.set_ylabel("number of orderings")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def _decade_ticks(ax, low: float, high: float) -> None:
+    r"""Few, plain-text labels on a fixed log axis (text is what costs time in a redraw).
+
+    Labels at 10^k for k a multiple of 10 and at most four labelled ticks on the x axis.
+    """
+    ks = range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)
+    ax.set_yticks([10.0**k for k in ks if k % 10 == 0],
+                  ["1" if k == 0 else f"1e{k}" for k in ks if k % 10 == 0])
+    ax.yaxis.set_minor_locator(plt.matplotlib.ticker.NullLocator())
+    ax.xaxis.set_major_locator(plt.matplotlib.ticker.MaxNLocator(3, integer=True))
+
+
+def convergence_plot(errors, rho: float, ax=None, label: str | None = None, color=None,
+                     fixed_range: tuple[float, float] | None = None,
+                     title: str | None = None) -> dict:
+    r"""Errors ‖x^(t) − x*‖ of an iteration on a log scale, beside the line ‖x^(0) − x*‖ ρ^t.
+
+    Zero errors (nothing to take a log of) are left out. Several calls may share one Axes.
+    ``fixed_range=(low, high)`` fixes the y-range and labels every fifth decade (for live
+    updates). Returns ``{"ax", "error", "rate"}`` for :func:`update_convergence_plot`.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.4))
+    (error,) = ax.semilogy([], [], "-", marker=".", ms=4, lw=1.4, color=color,
+                           label=label or "error ‖λ^(t) − λ‖")
+    (rate,) = ax.semilogy([], [], "--", lw=1.0, color=error.get_color(),
+                          label="‖λ^(0) − λ‖ ρ^t" if label is None else None)
+    ax.set_xlabel("iteration t")
+    ax.set_ylabel("error (log scale)")
+    if fixed_range is not None:
+        ax.set_ylim(*fixed_range)
+        ax.set_autoscale_on(False)
+        _decade_ticks(ax, *fixed_range)
+    ax.grid(True, which="major", color="#e3e3e3")
+    if title:
+        ax.set_title(title, fontsize=10)
+    artists = {"ax": ax, "error": error, "rate": rate}
+    update_convergence_plot(artists, errors, rho)
+    return artists
+
+
+def update_convergence_plot(artists: dict, errors, rho: float, title: str | None = None) -> dict:
+    r"""Put new errors and a new rate ρ into :func:`convergence_plot`'s lines, in place."""
+    errors = np.asarray(errors, dtype=float)
+    t = np.arange(errors.size)
+    shown = np.where(errors > 0, errors, np.nan)  # a log axis has no place for 0
+    artists["error"].set_data(t, shown)
+    with np.errstate(over="ignore", under="ignore"):
+        line = errors[0] * float(rho) ** t.astype(float) if errors.size else errors
+    artists["rate"].set_data(t, np.where(line > 0, line, np.nan))
+    ax = artists["ax"]
+    if ax.get_autoscale_on():
+        ax.relim()
+        ax.autoscale_view()
+    else:
+        ax.set_xlim(0, max(errors.size - 1, 1))
+    if title is not None:
+        ax.set_title(title, fontsize=10)
+    return artists
+
+
+def eigenvalue_plot(eigenvalues, ax=None, radius: float = 2.0, title: str | None = None,
+                    ticks: bool = True) -> dict:
+    r"""Eigenvalues μ of a matrix in the complex plane, with the unit circle |μ| = 1.
+
+    The iteration x ← v + Mx converges iff every μ lies inside the circle. The axes span
+    ±``radius``; ``ticks=False`` leaves out tick labels (faster live updates). Returns
+    ``{"ax", "points"}`` for :func:`update_eigenvalue_plot`.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.4, 3.4))
+    theta = np.linspace(0.0, 2 * np.pi, 121)
+    ax.plot(np.cos(theta), np.sin(theta), "-", color="#888888", lw=1.0)
+    ax.plot([-radius, radius, np.nan, 0, 0], [0, 0, np.nan, -radius, radius], color="#cccccc",
+            lw=0.8)  # the real and imaginary axes
+    points = ax.scatter([], [], s=30, color="#c0392b", zorder=3)
+    ax.set_aspect("equal")
+    ax.set_xlim(-radius, radius)
+    ax.set_ylim(-radius, radius)
+    ax.set_xticks([-1, 0, 1] if ticks else [])
+    ax.set_yticks([-1, 0, 1] if ticks else [])
+    if ticks:
+        ax.set_xlabel("Re μ")
+        ax.set_ylabel("Im μ")
+    ax.set_title(title or "eigenvalues μ of J", fontsize=10)
+    artists = {"ax": ax, "points": points}
+    update_eigenvalue_plot(artists, eigenvalues)
+    return artists
+
+
+def update_eigenvalue_plot(artists: dict, eigenvalues) -> dict:
+    r"""Move the points of :func:`eigenvalue_plot` to new eigenvalues, in place."""
+    mu = np.asarray(eigenvalues, dtype=complex).ravel()
+    artists["points"].set_offsets(np.column_stack([mu.real, mu.imag]))
+    return artists
+
+
+def training_curves(losses, grad_norms, ax=None, title: str | None = None):
+    r"""Loss ℓ and gradient norm ‖∇_θ ℓ‖ (the parameters' adjoints) per training step, log scale."""
+    losses = np.asarray(losses, dtype=float)
+    grad_norms = np.asarray(grad_norms, dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.4))
+    ax.semilogy(np.arange(losses.size), losses, "-", lw=1.4, color="#3b5b92", label="loss ℓ")
+    ax.semilogy(np.arange(grad_norms.size), grad_norms, "-", lw=1.4, color="#c0392b",
+                label="gradient norm ‖∂ℓ/∂θ‖")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("log scale")
+    ax.grid(True, which="major", color="#e3e3e3")
+    ax.legend(fontsize=9)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from course_lib import bp, hamming, kl, plots, spn
+from course_lib import bp, hamming, iterative, kl, lagrange, plots, spn
 from course_lib.factor_graph import FactorGraph
 from course_lib.graph import Graph
 from course_lib.substitution import back_substitution_steps
@@ -369,4 +369,197 @@ def ipf_explorer(p, targets: Mapping[tuple[int, ...], np.ndarray], iterations: i
     box.errors = errors
     box.iterates = iterates
     box.artists = artists
+    return box
+
+
+# ---------------------------------------------------------------- iterative adjoints (lesson 06)
+__all__ += ["adjoint_iteration_explorer", "implicit_adjoint_explorer"]
+
+#: The ordering-dropdown entry that means Jacobi (every unknown from the old iterate).
+JACOBI = "Jacobi (all at once)"
+
+
+def _orderings(n: int, random_orders: int) -> dict[str, list[int] | None]:
+    r"""Gauss–Seidel row orders for n unknowns in topological order; Jacobi has none."""
+    orders: dict[str, list[int] | None] = {
+        JACOBI: None,
+        "Gauss–Seidel, reverse topological": list(range(n - 1, -1, -1)),
+        "Gauss–Seidel, forward (topological)": list(range(n)),
+    }
+    for seed in range(random_orders):
+        orders[f"Gauss–Seidel, random order (seed {seed})"] = \
+            np.random.default_rng(seed).permutation(n).tolist()
+    return orders
+
+
+def adjoint_iteration_explorer(systems: Mapping[str, tuple[Graph, Mapping[str, float], str]],
+                               orderings: bool = False, random_orders: int = 3,
+                               start: int = 0) -> widgets.VBox:
+    r"""Which adjoints λ_i are exact after t Jacobi iterations or Gauss–Seidel sweeps.
+
+    ``systems`` maps a name to ``(g, values, output)``: each gives the adjoint system
+    A λ = −e_n of :func:`course_lib.lagrange.lagrange_matrix`, solved exactly by
+    :func:`course_lib.lagrange.adjoints` and iteratively from λ = 0 by
+    :func:`course_lib.iterative.jacobi` (λ^(t+1) = e_n + Jᵀ λ^(t)) or
+    :func:`course_lib.iterative.gauss_seidel`. Controls: a slider t (``iteration``, or
+    ``sweep`` when ``orderings`` is true) from 0 to max (longest path + 1), an ``ordering``
+    dropdown (only if ``orderings``: Jacobi, Gauss–Seidel in reverse topological, forward
+    and ``random_orders`` seeded random orders) and a ``graph`` dropdown. The graph is drawn
+    by :func:`plots.status_graph` with nodes coloured by :func:`plots.adjoint_status`; each
+    graph has its own Axes, shown one at a time, and every change only recolours nodes.
+    Attributes: ``figure``, ``update(state)``, ``artists`` (per graph) and ``run(graph,
+    ordering)`` returning ``{"iterates", "status", "exact", "longest_path", "exact_from"}``.
+    """
+    if not isinstance(systems, Mapping) or not systems:
+        raise ValueError("systems must be a non-empty mapping {name: (graph, values, output)}")
+    if isinstance(random_orders, bool) or not isinstance(random_orders, int) \
+            or not 0 <= random_orders <= 20:
+        raise ValueError(f"random_orders must be an integer in 0..20, got {random_orders!r}")
+    prepared = {}
+    for name, system in systems.items():
+        try:
+            g, values, output = system
+        except (TypeError, ValueError):
+            raise ValueError(f"systems[{name!r}] must be a tuple (graph, values, output)") from None
+        A, b = lagrange.lagrange_matrix(g, values, output)  # checks g, values and output
+        lam = lagrange.adjoints(g, values, output)
+        prepared[name] = {"g": g, "A": A, "b": b,
+                          "exact": np.array([lam[node] for node in g.order]),
+                          "longest_path": iterative.longest_path_length(A.T + np.eye(len(g)))}
+    steps = max(p["longest_path"] for p in prepared.values()) + 1  # every graph ends exact
+    cache: dict[tuple[str, str], dict] = {}
+
+    def run(graph: str, ordering: str = JACOBI) -> dict:
+        if graph not in prepared:
+            raise ValueError(f"unknown graph {graph!r}; choose one of {', '.join(prepared)}")
+        key = (graph, ordering)
+        if key not in cache:
+            p = prepared[graph]
+            orders = _orderings(len(p["g"]), random_orders)
+            if ordering not in orders:
+                raise ValueError(f"unknown ordering {ordering!r}; choose one of {', '.join(orders)}")
+            order = orders[ordering]
+            iterates = (iterative.jacobi(p["A"], p["b"], steps) if order is None
+                        else iterative.gauss_seidel(p["A"], p["b"], steps, order))
+            status = plots.adjoint_status(iterates, p["exact"])
+            done = np.flatnonzero((status == 2).all(axis=1))
+            cache[key] = {"iterates": iterates, "status": status, "exact": p["exact"],
+                          "longest_path": p["longest_path"],
+                          "exact_from": int(done[0]) if done.size else None}
+        return cache[key]
+
+    step_name = "sweep" if orderings else "iteration"
+    controls = [widgets.IntSlider(value=min(max(int(start), 0), steps), min=0, max=steps,
+                                  description=step_name, continuous_update=True)]
+    if orderings:
+        controls.append(widgets.Dropdown(options=list(_orderings(2, random_orders)),
+                                         value="Gauss–Seidel, reverse topological",
+                                         description="ordering",
+                                         layout=widgets.Layout(width="380px")))
+    controls.append(widgets.Dropdown(options=list(prepared), description="graph"))
+
+    fig = plt.figure(figsize=(8.0, 3.4))
+    artists = {}
+    for k, name in enumerate(prepared):  # one Axes per graph, stacked; only one is visible
+        ax = fig.add_axes((0.01, 0.0, 0.98, 0.9), label=f"graph {k}")
+        artists[name] = plots.status_graph(prepared[name]["g"], ax=ax)
+        ax.set_visible(False)
+    title = fig.suptitle("", fontsize=10)
+
+    def update(state: dict) -> None:
+        graph = state["graph"]
+        ordering = state.get("ordering", JACOBI)
+        t = min(max(int(state[step_name]), 0), steps)  # clamped
+        result = run(graph, ordering)
+        for name, a in artists.items():
+            a["ax"].set_visible(name == graph)
+        status = result["status"][t]
+        n_exact, n = int((status == 2).sum()), status.size
+        what = "iterate" if ordering == JACOBI else "after sweep"
+        if ordering == JACOBI:
+            when = (f"exact from iterate {result['exact_from']} = longest path "
+                    f"{result['longest_path']} + 1")
+        else:
+            when = f"exact after {result['exact_from']} sweep(s)"
+        plots.update_status_graph(artists[graph], status)
+        title.set_text(f"{ordering}, {what} {t}: {n_exact} of {n} adjoints exact ({when})")
+
+    box = live_panel(controls, fig, update)
+    box.figure = fig
+    box.update = update
+    box.artists = artists
+    box.run = run
+    return box
+
+
+def implicit_adjoint_explorer(adjoint_system: Callable[[float], tuple[np.ndarray, np.ndarray]],
+                              coupling: float = 0.5,
+                              coupling_range: tuple[float, float] = (0.0, 2.0),
+                              iterations: int = 40) -> widgets.VBox:
+    r"""The adjoint iteration λ ← v + Jᵀ λ of an implicit layer, as its coupling c changes.
+
+    ``adjoint_system(c)`` returns ``(J, v)``: the local Jacobian at the fixed point of the
+    layer with coupling c, and the cotangent v. Each change of the ``coupling c`` slider
+    (clamped to ``coupling_range``) solves (I − Jᵀ) λ = v directly, runs
+    :func:`course_lib.iterative.implicit_adjoint` for ``iterations`` steps and updates in
+    place :func:`plots.convergence_plot` (errors ‖λ^(t) − λ‖ beside ‖λ‖ ρ(J)^t) and
+    :func:`plots.eigenvalue_plot` (the eigenvalues of J and the unit circle). A divergence
+    warning is turned into the title; a failing ``adjoint_system`` or a singular I − Jᵀ is
+    shown in the output area. Attributes: ``figure``, ``update(state)``, ``artists``, ``run(c)``
+    returning ``{"coupling", "rho", "errors", "eigenvalues", "diverged"}``.
+    """
+    low, high = (float(c) for c in coupling_range)
+    if not low < high:
+        raise ValueError(f"coupling_range must have low < high, got {coupling_range}")
+    if isinstance(iterations, bool) or not isinstance(iterations, int) \
+            or not 1 <= iterations <= 500:
+        raise ValueError(f"iterations must be an integer in 1..500, got {iterations!r}")
+
+    def run(c: float) -> dict:
+        c = min(max(float(c), low), high)  # clamped
+        J, v = adjoint_system(c)
+        J = np.asarray(J, dtype=float)
+        v = np.asarray(v, dtype=float)
+        if J.ndim != 2 or J.shape[0] != J.shape[1] or v.shape != (J.shape[0],):
+            raise ValueError(f"adjoint_system({c:g}) must return J of shape (n, n) and v of "
+                             f"shape (n,), got {J.shape} and {v.shape}")
+        try:
+            lam = np.linalg.solve(np.eye(len(v)) - J.T, v)  # (I − Jᵀ) λ = v
+        except np.linalg.LinAlgError:
+            raise ValueError(f"I − Jᵀ is singular at c = {c:g}: the adjoint is not defined "
+                             "there") from None
+        with warnings.catch_warnings(record=True) as caught:  # divergence goes to the title
+            warnings.simplefilter("always", RuntimeWarning)
+            lams = iterative.implicit_adjoint(J, v, iterations)
+        errors = np.full(iterations + 1, np.nan)
+        errors[:len(lams)] = np.linalg.norm(lams - lam, axis=1)
+        return {"coupling": c, "rho": iterative.spectral_radius(J), "errors": errors,
+                "eigenvalues": np.linalg.eigvals(J), "diverged": bool(caught)}
+
+    slider = widgets.FloatSlider(value=min(max(float(coupling), low), high), min=low, max=high,
+                                 step=(high - low) / 100, description="coupling c",
+                                 readout_format=".2f", continuous_update=True)
+    fig, (ax_e, ax_m) = plt.subplots(1, 2, figsize=(9.0, 3.6), width_ratios=(2.1, 1))
+    first = run(slider.value)
+    artists = {"errors": plots.convergence_plot(first["errors"], first["rho"], ax=ax_e,
+                                                fixed_range=(1e-17, 1e13)),
+               "eigenvalues": plots.eigenvalue_plot(first["eigenvalues"], ax=ax_m, ticks=False,
+                                                    title="eigenvalues of J, unit circle")}
+    ax_e.set_ylabel("‖λ^(t) − λ‖ (solid), ‖λ‖ ρ^t (dashed)", fontsize=9)
+    title = fig.suptitle("", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+
+    def update(state: dict) -> None:
+        result = run(state["coupling c"])
+        plots.update_convergence_plot(artists["errors"], result["errors"], result["rho"])
+        plots.update_eigenvalue_plot(artists["eigenvalues"], result["eigenvalues"])
+        verdict = ("< 1: the iteration converges like ρ^t" if result["rho"] < 1
+                   else "≥ 1: the iteration diverges")
+        title.set_text(f"c = {result['coupling']:.2f}:  ρ(J) = {result['rho']:.3f} {verdict}")
+
+    box = live_panel([slider], fig, update)
+    box.figure = fig
+    box.update = update
+    box.artists = artists
+    box.run = run
     return box
