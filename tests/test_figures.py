@@ -1,14 +1,10 @@
 """`make figures` is deterministic, and the committed figures are up to date."""
 
-import matplotlib
+from pathlib import Path
 
-matplotlib.use("Agg")
+from matplotlib.testing.compare import compare_images
 
-from pathlib import Path  # noqa: E402
-
-from matplotlib.testing.compare import compare_images  # noqa: E402
-
-from course_lib import figures  # noqa: E402
+from course_lib import figures
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,16 +1,12 @@
 """Lesson 03's plots and widget: a triangular solve shown one row at a time, log–log scaling."""
 
-import matplotlib
+import matplotlib.colors
+import numpy as np
+import pytest
+import sympy
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import sympy  # noqa: E402
-
-from course_lib import plots, widgets  # noqa: E402
-from course_lib.substitution import (  # noqa: E402
+from course_lib import plots, widgets
+from course_lib.substitution import (
     back_substitution_steps,
     backslash,
     forward_substitution_steps,
@@ -19,12 +15,6 @@ from course_lib.substitution import (  # noqa: E402
 U = np.array([[-1.0, 2.0, 0.0], [0.0, -1.0, -0.5], [0.0, 0.0, -1.0]])
 B = np.array([0.0, 0.0, -1.0])
 LABELS = ["p", "q", "r"]
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def test_step_equation_states_the_row_and_its_solution():

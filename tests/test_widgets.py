@@ -1,14 +1,10 @@
 """Plots and widgets work without a browser: controls drive the wrapped functions."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-from course_lib import plots, widgets  # noqa: E402
-from course_lib.graph import Graph  # noqa: E402
+from course_lib import plots, widgets
+from course_lib.graph import Graph
 
 
 @pytest.fixture

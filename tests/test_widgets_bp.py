@@ -2,23 +2,12 @@
 
 import itertools
 
-import matplotlib
+import ipywidgets
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import ipywidgets  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from course_lib import bp, hamming, plots, widgets  # noqa: E402
-from course_lib.factor_graph import FactorGraph, ising_cycle, ising_model  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from course_lib import bp, hamming, plots, widgets
+from course_lib.factor_graph import FactorGraph, ising_cycle, ising_model
 
 
 @pytest.fixture

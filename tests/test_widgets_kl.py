@@ -1,21 +1,10 @@
 """Lesson 08's plots (simplex, series, contour map, marginal dots, IPF) and its IPF explorer."""
 
-import matplotlib
+import ipywidgets
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import ipywidgets  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from course_lib import kl, plots, widgets  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from course_lib import kl, plots, widgets
 
 
 @pytest.fixture

@@ -1,21 +1,10 @@
 """The marginal bars and the SPN evidence explorer (lesson 09) work without a browser."""
 
-import matplotlib
+import ipywidgets
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import ipywidgets  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from course_lib import plots, spn, widgets  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from course_lib import plots, spn, widgets
 
 
 @pytest.fixture
