@@ -75,7 +75,8 @@ def kl_divergence(p, q) -> float:
     inside = p > 0  # 0 log(0/q) = 0
     if np.any(q[inside] == 0):
         return float("inf")  # p log(p/0) = ∞
-    return float(np.sum(p[inside] * (np.log(p[inside]) - np.log(q[inside]))))
+    value = float(np.sum(p[inside] * (np.log(p[inside]) - np.log(q[inside]))))
+    return max(value, 0.0)  # KL ≥ 0 (Gibbs); rounding can leave −1e-16 when q ≈ p
 
 
 def marginal(p, axes: Sequence[int]) -> np.ndarray:
