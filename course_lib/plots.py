@@ -892,7 +892,7 @@ __all__ += ["STATUS_COLORS", "STATUS_LABELS", "adjoint_status", "status_graph",
 
 #: Colours of an adjoint's status after t steps: 0 still zero, 1 partial, 2 exact.
 STATUS_COLORS = ("#e6e6e6", "#f6c85f", "#6dbf73")
-STATUS_LABELS = ("still 0", "partial: some paths missing", "exact")
+STATUS_LABELS = ("still 0", "partial", "exact")  # partial: some paths have not arrived yet
 
 
 def adjoint_status(iterates, exact, rtol: float = 1e-9, atol: float = 1e-12) -> np.ndarray:
@@ -948,7 +948,7 @@ def status_graph(g: Graph, status=None, ax=None, title: str | None = None,
               for name, (x, y) in zip(g.order, xy)]
     top = max([xy[:, 1].max()] + [curve[:, 1].max() for curve in curves])  # arcs rise above
     ax.set_xlim(xy[:, 0].min() - 0.6, xy[:, 0].max() + 0.6)
-    ax.set_ylim(xy[:, 1].min() - (1.3 if legend else 0.6), top + 0.5)
+    ax.set_ylim(xy[:, 1].min() - (1.0 if legend else 0.6), top + 0.5)
     ax.set_axis_off()
     if legend:
         handles = [plt.matplotlib.patches.Patch(facecolor=c, edgecolor="#555555", label=text)
@@ -1000,7 +1000,7 @@ def sweeps_histogram(sweeps: Iterable[int], marks: Mapping[str, int] | None = No
     r"""How many orderings needed s sweeps, for every s; ``marks`` labels chosen orderings.
 
     ``marks`` maps a name (say "reverse topological") to its sweep count; each gets a
-    labelled arrow above its bar.
+    labelled arrow from above the tallest bar down to its own.
     """
     sweeps = np.asarray(list(sweeps), dtype=int)
     marks = dict(marks or {})
@@ -1017,12 +1017,12 @@ def sweeps_histogram(sweeps: Iterable[int], marks: Mapping[str, int] | None = No
     for k, (name, s) in enumerate(sorted(marks.items(), key=lambda item: item[1])):
         left = s <= (1 + top) / 2  # labels run inwards, away from the edges of the axes
         ax.annotate(name, xy=(s, 0), xytext=(s - 0.3 if left else s + 0.3,
-                                             height * (0.55 + 0.2 * (k % 2))),
+                                             height * (1.08 + 0.1 * (k % 2))),
                     ha="left" if left else "right", fontsize=8, color="#c0392b",
                     arrowprops=dict(arrowstyle="->", color="#c0392b", lw=1.0,
                                     shrinkA=0, relpos=(0.0, 0.0) if left else (1.0, 0.0)))
     ax.set_xticks(values)
-    ax.set_ylim(0, height * 1.15)
+    ax.set_ylim(0, height * 1.35)
     ax.set_xlabel("sweeps until every adjoint is exact")
     ax.set_ylabel("number of orderings")
     if title:
@@ -1039,7 +1039,7 @@ def _decade_ticks(ax, low: float, high: float) -> None:
     ax.set_yticks([10.0**k for k in ks if k % 10 == 0],
                   ["1" if k == 0 else f"1e{k}" for k in ks if k % 10 == 0])
     ax.yaxis.set_minor_locator(plt.matplotlib.ticker.NullLocator())
-    ax.xaxis.set_major_locator(plt.matplotlib.ticker.MaxNLocator(3, integer=True))
+    ax.xaxis.set_major_locator(plt.matplotlib.ticker.MaxNLocator(3, steps=[1, 2, 5, 10]))
 
 
 def convergence_plot(errors, rho: float, ax=None, label: str | None = None, color=None,

@@ -405,8 +405,9 @@ def adjoint_iteration_explorer(systems: Mapping[str, tuple[Graph, Mapping[str, f
     ``sweep`` when ``orderings`` is true) from 0 to max (longest path + 1), an ``ordering``
     dropdown (only if ``orderings``: Jacobi, Gauss–Seidel in reverse topological, forward
     and ``random_orders`` seeded random orders) and a ``graph`` dropdown. The graph is drawn
-    by :func:`plots.status_graph` with nodes coloured by :func:`plots.adjoint_status`; each
-    graph has its own Axes, shown one at a time, and every change only recolours nodes.
+    by :func:`plots.status_graph` (without its legend: grey still 0, amber partial, green
+    exact) with nodes coloured by :func:`plots.adjoint_status`; each graph has its own Axes,
+    shown one at a time, and every change only recolours nodes and sets the title.
     Attributes: ``figure``, ``update(state)``, ``artists`` (per graph) and ``run(graph,
     ordering)`` returning ``{"iterates", "status", "exact", "longest_path", "exact_from"}``.
     """
@@ -462,7 +463,7 @@ def adjoint_iteration_explorer(systems: Mapping[str, tuple[Graph, Mapping[str, f
     artists = {}
     for k, name in enumerate(prepared):  # one Axes per graph, stacked; only one is visible
         ax = fig.add_axes((0.01, 0.0, 0.98, 0.9), label=f"graph {k}")
-        artists[name] = plots.status_graph(prepared[name]["g"], ax=ax)
+        artists[name] = plots.status_graph(prepared[name]["g"], ax=ax, legend=False)
         ax.set_visible(False)
     title = fig.suptitle("", fontsize=10)
 
@@ -475,14 +476,14 @@ def adjoint_iteration_explorer(systems: Mapping[str, tuple[Graph, Mapping[str, f
             a["ax"].set_visible(name == graph)
         status = result["status"][t]
         n_exact, n = int((status == 2).sum()), status.size
-        what = "iterate" if ordering == JACOBI else "after sweep"
-        if ordering == JACOBI:
-            when = (f"exact from iterate {result['exact_from']} = longest path "
-                    f"{result['longest_path']} + 1")
+        if ordering == JACOBI:  # short titles: every glyph is rendered on every redraw
+            text = (f"Jacobi iterate {t}: {n_exact}/{n} exact, all from "
+                    f"{result['exact_from']} = L + 1")
         else:
-            when = f"exact after {result['exact_from']} sweep(s)"
+            text = (f"{ordering.split(', ', 1)[1]}, sweep {t}: {n_exact}/{n} exact, "
+                    f"all after {result['exact_from']} sweeps")
         plots.update_status_graph(artists[graph], status)
-        title.set_text(f"{ordering}, {what} {t}: {n_exact} of {n} adjoints exact ({when})")
+        title.set_text(text)
 
     box = live_panel(controls, fig, update)
     box.figure = fig
@@ -502,7 +503,7 @@ def implicit_adjoint_explorer(adjoint_system: Callable[[float], tuple[np.ndarray
     layer with coupling c, and the cotangent v. Each change of the ``coupling c`` slider
     (clamped to ``coupling_range``) solves (I − Jᵀ) λ = v directly, runs
     :func:`course_lib.iterative.implicit_adjoint` for ``iterations`` steps and updates in
-    place :func:`plots.convergence_plot` (errors ‖λ^(t) − λ‖ beside ‖λ‖ ρ(J)^t) and
+    place :func:`plots.convergence_plot` (errors ‖λ^(t) − λ‖ solid, ‖λ‖ ρ(J)^t dashed) and
     :func:`plots.eigenvalue_plot` (the eigenvalues of J and the unit circle). A divergence
     warning is turned into the title; a failing ``adjoint_system`` or a singular I − Jᵀ is
     shown in the output area. Attributes: ``figure``, ``update(state)``, ``artists``, ``run(c)``
@@ -544,8 +545,8 @@ def implicit_adjoint_explorer(adjoint_system: Callable[[float], tuple[np.ndarray
     artists = {"errors": plots.convergence_plot(first["errors"], first["rho"], ax=ax_e,
                                                 fixed_range=(1e-17, 1e13)),
                "eigenvalues": plots.eigenvalue_plot(first["eigenvalues"], ax=ax_m, ticks=False,
-                                                    title="eigenvalues of J, unit circle")}
-    ax_e.set_ylabel("‖λ^(t) − λ‖ (solid), ‖λ‖ ρ^t (dashed)", fontsize=9)
+                                                    title="eigenvalues of J")}
+    ax_e.set_ylabel("‖λ^(t) − λ‖")
     title = fig.suptitle("", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
 
@@ -553,9 +554,8 @@ def implicit_adjoint_explorer(adjoint_system: Callable[[float], tuple[np.ndarray
         result = run(state["coupling c"])
         plots.update_convergence_plot(artists["errors"], result["errors"], result["rho"])
         plots.update_eigenvalue_plot(artists["eigenvalues"], result["eigenvalues"])
-        verdict = ("< 1: the iteration converges like ρ^t" if result["rho"] < 1
-                   else "≥ 1: the iteration diverges")
-        title.set_text(f"c = {result['coupling']:.2f}:  ρ(J) = {result['rho']:.3f} {verdict}")
+        verdict = "< 1" if result["rho"] < 1 else "≥ 1"  # short: every glyph costs a redraw
+        title.set_text(f"c = {result['coupling']:.2f}: ρ(J) = {result['rho']:.3f} {verdict}")
 
     box = live_panel([slider], fig, update)
     box.figure = fig

@@ -42,6 +42,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 WIDGET_NOTEBOOKS = [
     "notebooks/01_computation_as_equations.ipynb",  # forward-pass explorer (graph redrawn)
     "notebooks/03_lagrange_matrix.ipynb",  # row-by-row stepper
+    "notebooks/06_adjoints_converging.ipynb",  # iteration slider (Jacobi on the adjoint system)
+    "notebooks/07_belief_propagation.ipynb",  # loopy BP explorer
     "notebooks/08_kl_projections.ipynb",  # IPF explorer
     "notebooks/09_sum_product_networks.ipynb",  # evidence explorer
 ]
