@@ -463,16 +463,7 @@ def chain_model(n: int, states: int = 2, rng=0, concentration: float = 1.0) -> F
     Tables are drawn as ``exp(concentration · N(0, 1))`` entries from ``rng`` (a Generator
     or a seed). Factor order: the unary factors of x0..x_{n−1}, then the pairwise ones.
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    gen = _rng(rng)
-    names = [f"x{i}" for i in range(n)]
-    fg = FactorGraph({v: states for v in names})
-    unary = np.exp(concentration * gen.standard_normal((n, states)))
-    pair = np.exp(concentration * gen.standard_normal((max(n - 1, 0), states, states)))
-    fg.add_factors([(v,) for v in names], unary)
-    fg.add_factors([(names[i], names[i + 1]) for i in range(n - 1)], pair)
-    return fg
+    return _pairwise_tree(n, states, rng, concentration, lambda gen: list(range(n - 1)))
 
 
 def random_tree_model(n: int, states: int = 2, rng=0, concentration: float = 1.0) -> FactorGraph:
@@ -483,6 +474,16 @@ def random_tree_model(n: int, states: int = 2, rng=0, concentration: float = 1.0
     (a random recursive tree: depth O(log n)). Tables are ``exp(concentration · N(0, 1))``
     entries. Factor order: unary factors, then the pairwise ones.
     """
+    return _pairwise_tree(n, states, rng, concentration,
+                          lambda gen: [int(gen.integers(i)) for i in range(1, n)])
+
+
+def _pairwise_tree(n, states, rng, concentration, draw_parents) -> FactorGraph:
+    r"""Unary φ_i and pairwise ψ_i(x_{π(i)}, x_i) tables exp(c·N(0,1)); π from ``draw_parents``.
+
+    A chain is the tree with π(i) = i − 1. The tables are drawn before the parents, so both
+    models use the random stream the same way.
+    """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     gen = _rng(rng)
@@ -490,7 +491,7 @@ def random_tree_model(n: int, states: int = 2, rng=0, concentration: float = 1.0
     fg = FactorGraph({v: states for v in names})
     unary = np.exp(concentration * gen.standard_normal((n, states)))
     pair = np.exp(concentration * gen.standard_normal((max(n - 1, 0), states, states)))
-    parents = [int(gen.integers(i)) for i in range(1, n)]
+    parents = draw_parents(gen)
     fg.add_factors([(v,) for v in names], unary)
     fg.add_factors([(names[parents[i - 1]], names[i]) for i in range(1, n)], pair)
     return fg
