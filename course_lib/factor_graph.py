@@ -447,7 +447,8 @@ def ising_grid(rows: int, cols: int, coupling, field=0.0) -> FactorGraph:
     return ising_model(rows * cols, edges, coupling, field)
 
 
-def _rng(rng) -> np.random.Generator:
+def as_generator(rng) -> np.random.Generator:
+    r"""A numpy Generator from a Generator (returned as is), an integer seed, or None."""
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
@@ -486,7 +487,7 @@ def _pairwise_tree(n, states, rng, concentration, draw_parents) -> FactorGraph:
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
-    gen = _rng(rng)
+    gen = as_generator(rng)
     names = [f"x{i}" for i in range(n)]
     fg = FactorGraph({v: states for v in names})
     unary = np.exp(concentration * gen.standard_normal((n, states)))

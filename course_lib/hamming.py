@@ -29,7 +29,7 @@ from itertools import product
 import numpy as np
 
 from course_lib.bp import belief_propagation
-from course_lib.factor_graph import FactorGraph
+from course_lib.factor_graph import FactorGraph, as_generator
 
 __all__ = [
     "generator_matrix", "parity_check_matrix", "codewords", "encode", "syndrome",
@@ -99,16 +99,8 @@ def binary_symmetric_channel(codeword, flip_probability: float, rng=None) -> np.
     """
     x = _bits(codeword, len(np.asarray(codeword).reshape(-1)), "codeword")
     p = _probability(flip_probability)
-    gen = _generator(rng)
+    gen = as_generator(rng)
     return x ^ (gen.random(x.shape) < p).astype(int)
-
-
-def _generator(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy Generator, an integer seed or None, got {rng!r}")
 
 
 def parity_checks(checks: str = "minimal") -> np.ndarray:
@@ -219,7 +211,7 @@ def bit_error_rate(flip_probability: float, n_words: int = 1000, decoder: str = 
                 "none": lambda y, p: y}
     if decoder not in decoders:
         raise ValueError(f"decoder must be one of {sorted(decoders)}, got {decoder!r}")
-    rng = _generator(seed)
+    rng = as_generator(seed)
     data = rng.integers(0, 2, size=(n_words, 4))
     flips = rng.random((n_words, 7)) < p
     errors = 0

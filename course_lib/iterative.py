@@ -33,18 +33,24 @@ __all__ = [
 DIVERGENCE_BOUND = 1e100
 
 
-def _system(A, b) -> tuple[np.ndarray, np.ndarray]:
+def _matrix_and_vector(M, v, m: str, w: str) -> tuple[np.ndarray, np.ndarray]:
+    r"""Check a square finite matrix ``M`` and a finite vector ``v`` of matching length."""
     try:
-        A = np.array(A, dtype=float)
-        b = np.array(b, dtype=float)
+        M = np.array(M, dtype=float)
+        v = np.array(v, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError("A and b must be numeric arrays") from None
-    if A.ndim != 2 or A.shape[0] != A.shape[1]:
-        raise ValueError(f"A must be a square matrix, got shape {A.shape}")
-    if b.shape != (A.shape[0],):
-        raise ValueError(f"b must be a vector of length {A.shape[0]}, got shape {b.shape}")
-    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b))):
-        raise ValueError("A and b must be finite (found inf or nan)")
+        raise TypeError(f"{m} and {w} must be numeric arrays") from None
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ValueError(f"{m} must be a square matrix, got shape {M.shape}")
+    if v.shape != (M.shape[0],):
+        raise ValueError(f"{w} must be a vector of length {M.shape[0]}, got shape {v.shape}")
+    if not (np.all(np.isfinite(M)) and np.all(np.isfinite(v))):
+        raise ValueError(f"{m} and {w} must be finite (found inf or nan)")
+    return M, v
+
+
+def _system(A, b) -> tuple[np.ndarray, np.ndarray]:
+    A, b = _matrix_and_vector(A, b, "A", "b")
     zero = np.flatnonzero(np.diag(A) == 0)
     if zero.size:
         raise ValueError(f"A has a zero on its diagonal at row {zero[0]}: "
@@ -203,14 +209,7 @@ def implicit_adjoint(J, v, iterations: int) -> np.ndarray:
     DAG, this *is* :func:`jacobi` on A = Jᵀ − I, b = −v; an implicit layer's J usually
     has a nonzero diagonal, and Jacobi would then split off a different diagonal.
     """
-    J = np.asarray(J, dtype=float)
-    v = np.asarray(v, dtype=float)
-    if J.ndim != 2 or J.shape[0] != J.shape[1]:
-        raise ValueError(f"J must be square, got shape {J.shape}")
-    if v.shape != (J.shape[0],):
-        raise ValueError(f"v must be a vector of length {J.shape[0]}, got shape {v.shape}")
-    if not (np.all(np.isfinite(J)) and np.all(np.isfinite(v))):
-        raise ValueError("J and v must be finite")
+    J, v = _matrix_and_vector(J, v, "J", "v")
     iterations = _count(iterations, "iterations")
     lams = [np.zeros_like(v)]
     for t in range(1, iterations + 1):
