@@ -176,7 +176,8 @@ def _loss_and_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarra
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked, and raised, below
         outputs = _forward(weights, biases, x, activation)
         L, D = _perturbation_system(weights, outputs, activation)
-        g = [np.zeros_like(X) for X in outputs[1:-1]] + [outputs[-1] - y]  # ∂ℓ/∂X_L = X_L − y
+        # ∂ℓ/∂X_L = X_L − y; the hidden layers' blocks of g are zero (None: nothing allocated)
+        g = [None] * (len(weights) - 1) + [outputs[-1] - y]
         lam = backslash(transpose_dot(_identity_minus(L)), g)  # (I − L)ᵀ• λ = g
         del g, L  # free what the solve no longer needs before the large ∂ℓ/∂W_i are made
         grads = block_multiply(transpose_dot(D), lam)  # ∇_P ℓ = Dᵀ• λ

@@ -17,9 +17,10 @@ the action of M_ii⁻¹, which each kind of input supplies:
   solved indices J; M_ii⁻¹ is a division. b may be a vector or a matrix of right-hand sides.
 * sympy Matrices: exact arithmetic, the result is a sympy Matrix.
 * 2-D numpy object arrays whose elements are numbers, 2-D numpy blocks, or operators (anything
-  with `@` and `.T`, e.g. `course_lib.operators`); b is then a sequence of blocks. Zero elements
-  (0, None, an all-zero block, anything with `is_zero` true) are skipped once, up front, so only
-  the nonzero off-diagonal elements cost work. A diagonal element may be a nonzero number, an
+  with `@` and `.T`, e.g. `course_lib.operators`); b is then a sequence of blocks, where None
+  stands for a zero block (its row starts from −Σ_j M_ij x_j, so no zeros are allocated). Zero
+  elements (0, None, an all-zero block, anything with `is_zero` true) are skipped once, up
+  front, so only the nonzero off-diagonal elements cost work. A diagonal element may be a nonzero number, an
   invertible block (`numpy.linalg.solve`) or an operator with an `inverse()` method.
 
 The generator `back_substitution_steps` runs the same recurrence and yields one record per row.
@@ -60,9 +61,10 @@ def _substitute(system: _Dense | _Elements, rows: Sequence[int]) -> Iterator[tup
     x = system.x
     for i in rows:
         terms = system.row(i)  # the nonzero M_ij, j already solved
-        r = system.b[i]
+        r = system.b[i]  # None: a zero block, b_i = 0
         for j, m_ij in terms:
-            r = r - system.times(i, j, m_ij, x[j])  # b_i − Σ_j M_ij x_j
+            term = system.times(i, j, m_ij, x[j])
+            r = -term if r is None else r - term  # b_i − Σ_j M_ij x_j
         x[i] = system.solve_diagonal(i, r)  # x_i = M_ii⁻¹ (…)
         yield i, terms
 
@@ -297,8 +299,10 @@ class _Elements:
             got = f"{len(b)} blocks" if isinstance(b, list) else f"a {type(b).__name__}"
             raise ValueError(f"b must be a sequence of {n} blocks to match {name}, got {got}")
         sizes = [_check_rhs(bi, i) for i, bi in enumerate(b)]
+        zero_rows = [i for i, bi in enumerate(b) if bi is None]
         self.M, self.b, self.name, self._result = M, b, name, result
         self.x: list[Any] = [None] * n
+        self.first_shape: dict[int, tuple[int, ...]] = {}
         self.rows: list[list[tuple[int, Any]]] = [[] for _ in range(n)]
         operator_diagonal = [not (_is_number(M[j, j]) or isinstance(M[j, j], np.ndarray))
                              for j in range(n)]
@@ -311,9 +315,17 @@ class _Elements:
             if (j < i) == upper:
                 raise _triangle_error(name, upper, i, j, m)
             if isinstance(m, np.ndarray):
+                if sizes[i] is None and b[i] is not None:
+                    raise ValueError(f"{where} is an array block of shape {m.shape} but b[{i}] "
+                                     "is not an array")
                 cols = None if operator_diagonal[j] else sizes[j]
                 _check_block(m, where, sizes[i], cols, i, j)
             self.rows[i].append((j, m))
+        for i in zero_rows:
+            if not self.rows[i]:
+                raise ValueError(
+                    f"b[{i}] is None (a zero block) and row {i} of {name} has no nonzero element "
+                    f"off the diagonal, so x[{i}] = 0 with no shape to give it: pass a zero array")
         self.inverses = [_diagonal_action(M[i, i], name, i, sizes[i]) for i in range(n)]
 
     def row(self, i: int) -> list[tuple[int, Any]]:
@@ -321,10 +333,16 @@ class _Elements:
 
     def times(self, i: int, j: int, m: Any, xj: Any) -> Any:
         term = _product(m, xj, f"{self.name}[{i}, {j}]", f"x[{j}]")
-        if _shape(term) != _shape(self.b[i]):  # numpy would broadcast silently
+        if self.b[i] is not None:
+            expected, against = _shape(self.b[i]), f"b[{i}]"
+        else:  # a zero b_i takes the shape of its row's first term
+            first = self.rows[i][0][0]
+            expected = self.first_shape.setdefault(i, _shape(term))
+            against = f"{self.name}[{i}, {first}] x[{first}]"
+        if _shape(term) != expected:  # numpy would broadcast silently
             raise ValueError(
                 f"{self.name}[{i}, {j}] x[{j}] has shape {_shape(term)}, "
-                f"but b[{i}] has shape {_shape(self.b[i])}"
+                f"but {against} has shape {expected}"
             )
         return term
 
@@ -408,13 +426,14 @@ def _check_element(m: Any, where: str) -> None:
 
 def _check_block(m: np.ndarray, where: str, rows: int | None, cols: int | None,
                  i: int, j: int) -> None:
-    """A block M_ij must map x_j (cols rows, if known) to the shape of b_i (rows rows)."""
-    if rows is None:
-        raise ValueError(f"{where} is an array block of shape {m.shape} but b[{i}] is not an array")
-    if m.ndim != 2 or m.shape[0] != rows or (cols is not None and m.shape[1] != cols):
-        expected = f"({rows}, {'*' if cols is None else cols})"
+    """A block M_ij must map x_j (cols rows, if known) to the shape of b_i (rows rows, if known;
+    b_i None is a zero block of the shape its row's terms give)."""
+    if (m.ndim != 2 or (rows is not None and m.shape[0] != rows)
+            or (cols is not None and m.shape[1] != cols)):
+        expected = f"({'*' if rows is None else rows}, {'*' if cols is None else cols})"
         raise ValueError(
-            f"block {where} has shape {m.shape}, expected {expected}: b[{i}] has {rows} rows"
+            f"block {where} has shape {m.shape}, expected {expected}"
+            + ("" if rows is None else f": b[{i}] has {rows} rows")
             + ("" if cols is None else f" and x[{j}] has {cols} rows")
         )
 

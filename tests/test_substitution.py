@@ -221,6 +221,44 @@ def test_operators_match_the_dense_solve(upper, data):
     assert np.allclose(vec(x), np.linalg.solve(dense_of(U, shapes), vec(b)))
 
 
+def _with_zero_blocks(U, b, upper, pick):
+    """b with the blocks of the rows that have a nonzero off-diagonal element replaced by
+    None (where pick says so), and the same b with explicit zero blocks instead."""
+    n = len(b)
+    zero = lambda m: m is None or getattr(m, "is_zero", False) or (
+        np.isscalar(m) and m == 0) or (isinstance(m, np.ndarray) and not m.any())
+    has_terms = [any(not zero(U[i, j]) for j in range(n) if (j > i) == upper and j != i)
+                 for i in range(n)]
+    chosen = [has_terms[i] and pick[i % len(pick)] for i in range(n)]
+    return ([None if c else bi for c, bi in zip(chosen, b)],
+            [np.zeros_like(bi) if c else bi for c, bi in zip(chosen, b)])
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.booleans(), st.lists(st.booleans(), min_size=1, max_size=4), st.data())
+def test_none_right_hand_side_blocks_are_zero_blocks(upper, pick, data):
+    solve = backslash if upper else forward_substitute
+    for U, b in (data.draw(operator_systems(upper))[:2], data.draw(block_systems(upper))[:2]):
+        with_none, with_zeros = _with_zero_blocks(U, b, upper, pick)
+        got, expected = solve(U, with_none), solve(U, with_zeros)
+        for g, e in zip(got, expected, strict=True):
+            assert g.shape == e.shape and np.allclose(g, e, atol=1e-12)
+
+
+def test_none_right_hand_side_needs_a_term_to_give_its_shape():
+    U = objects([[Identity(), None], [None, Identity()]])
+    with pytest.raises(ValueError, match=r"b\[0\] is None .*row 0 of U has no nonzero"):
+        backslash(U, [None, np.ones((2, 2))])
+
+
+def test_none_right_hand_side_refuses_terms_of_different_shapes():
+    U = objects([[Identity(), RightMultiply(np.ones((2, 3))), Identity()],
+                 [None, Identity(), None], [None, None, Identity()]])
+    with pytest.raises(ValueError, match=r"U\[0, 2\] x\[2\] has shape \(2, 2\), but "
+                                         r"U\[0, 1\] x\[1\] has shape \(2, 3\)"):
+        backslash(U, [None, np.ones((2, 2)), np.ones((2, 2))])
+
+
 class Counting(Operator):
     """Wraps an operator and counts its applications."""
 
