@@ -14,7 +14,7 @@ help:
 	@echo "make notebooks  re-execute every notebook in place (fresh kernel each)"
 	@echo "make figures    regenerate figures/"
 	@echo "make student    write student copies (solutions removed) to student/"
-	@echo "make bench      run the benchmarks and print their tables"
+	@echo "make bench      run every benchmark; one table of targets beside measured figures"
 	@echo "make lint       ruff on course_lib, tests, benchmarks, tools and notebooks"
 
 # Create the virtual environment once; reinstall when the pins or the package change.
@@ -42,7 +42,7 @@ student: $(STAMP)
 	$(PY) tools/make_student.py notebooks student
 
 bench: $(STAMP)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; echo; done
+	$(PY) benchmarks/run_all.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check course_lib tests benchmarks tools notebooks conftest.py

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from targets import Target
 
 from course_lib import mlp
 
@@ -76,12 +77,12 @@ def torch_gradients(weights, biases, x, y):
     return [W.grad.numpy() for W in Ws], [b.grad.numpy() for b in bs]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[Target]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[784, 256, 256, 10])
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=30)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     rng = np.random.default_rng(0)
     sizes = args.sizes
@@ -118,6 +119,11 @@ def main() -> None:
     ours_t = times["mlp.gradients (backslash)"]
     print(f"targets: gradients / hand-written = {ours_t / hand_t:.2f} (≤ 1.2), "
           f"gradients / forward = {ours_t / forward_t:.2f} (≤ 3)")
+    shape = f"{'-'.join(map(str, sizes))}, batch {args.batch}"
+    return [Target(f"mlp.gradients ÷ hand-written backprop ({shape})", "≤ 1.2×",
+                   f"{ours_t / hand_t:.2f}×", ours_t / hand_t <= 1.2),
+            Target("mlp.gradients ÷ mlp.forward (cheap-gradient principle)", "≤ 3×",
+                   f"{ours_t / forward_t:.2f}×", ours_t / forward_t <= 3.0)]
 
 
 if __name__ == "__main__":
