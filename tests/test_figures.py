@@ -1,7 +1,11 @@
-"""`make figures` is deterministic, and the committed figures are up to date."""
+"""`make figures` is deterministic, and the committed figures are up to date.
+
+Both checks share two runs of ``write_all`` (the figures take a few seconds each time).
+"""
 
 from pathlib import Path
 
+import pytest
 from matplotlib.testing.compare import compare_images
 
 from course_lib import figures
@@ -9,16 +13,21 @@ from course_lib import figures
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_every_figure_regenerates_identically(tmp_path):
-    first = figures.write_all(tmp_path / "a")
-    second = figures.write_all(tmp_path / "b")
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("figures")
+    return figures.write_all(folder / "a"), figures.write_all(folder / "b")
+
+
+def test_every_figure_regenerates_identically(two_runs):
+    first, second = two_runs
     assert [p.name for p in first] == [f"{n}.png" for n in figures.FIGURES]
     for p, q in zip(first, second):
         assert p.read_bytes() == q.read_bytes(), f"{p.name} differs between two runs"
 
 
-def test_committed_figures_match_a_fresh_run(tmp_path):
-    for p in figures.write_all(tmp_path):
+def test_committed_figures_match_a_fresh_run(two_runs):
+    for p in two_runs[0]:
         committed = ROOT / "figures" / p.name
         assert committed.exists(), f"figures/{p.name} is missing: run `make figures`"
         assert compare_images(str(committed), str(p), tol=2) is None, (
