@@ -9,9 +9,9 @@ no error output appears anywhere.  A screenshot goes to ``screenshots/<notebook-
 The notebook files are never written: autosave is switched off in a throwaway settings folder and
 the file's bytes are compared before and after.
 
-Skip rule: without Chromium or Playwright the test skips, unless ``COURSE_REQUIRE_BROWSER`` is set
-to something other than ""/"0", in which case it fails.  A notebook listed in ``WIDGET_NOTEBOOKS``
-that does not exist is a failure, never a skip.
+Skip rule (tests/browser_support.py): without Chromium or Playwright the test skips, unless
+``COURSE_REQUIRE_BROWSER`` is set to something other than ""/"0", in which case it fails.  A
+notebook listed in ``WIDGET_NOTEBOOKS`` that does not exist is a failure, never a skip.
 
 Run:  .venv/bin/python -m pytest tests/test_browser.py -o addopts="" -p no:cacheprovider -v
 """
@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -34,6 +33,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM_ARGS
+from browser_support import chromium_path as _chromium_path
+from browser_support import unavailable as _unavailable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,43 +52,12 @@ WIDGET_NOTEBOOKS = [
 
 SCREENSHOT_DIR = REPO_ROOT / "screenshots"
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
 SERVER_START_TIMEOUT = 60  # s until /api/status answers
 PAGE_READY_TIMEOUT = 90  # s until the notebook is open with an idle kernel
 RUN_ALL_TIMEOUT = 300  # s for "run all cells" to finish
 OUTPUT_CHANGE_TIMEOUT = 15  # s for the slider-driven output to change
 
 pytestmark = pytest.mark.browser
-
-
-# --------------------------------------------------------------------------- availability
-
-
-def _browser_required() -> bool:
-    return os.environ.get("COURSE_REQUIRE_BROWSER", "").strip() not in ("", "0")
-
-
-def _unavailable(reason: str) -> None:
-    """Skip, or fail when COURSE_REQUIRE_BROWSER asks for the browser test to really run."""
-    if _browser_required():
-        pytest.fail(f"{reason} (COURSE_REQUIRE_BROWSER is set, so this is a failure)")
-    pytest.skip(f"{reason}; set COURSE_REQUIRE_BROWSER=1 to make this a failure")
-
-
-def _chromium_path() -> str | None:
-    if os.access("/usr/bin/chromium", os.X_OK):
-        return "/usr/bin/chromium"
-    return shutil.which("chromium")
 
 
 # --------------------------------------------------------------------------- server
