@@ -12,9 +12,12 @@ Targets: mlp.gradients within 1.2× of hand-written backprop, and at most 3× th
 Each time is the best of several rounds (time.perf_counter), the contenders taking turns.
 
 mlp.gradients does a little more than the hand-written loop, by design: it checks its input
-(reads x and every W once), builds the operator matrices L, D and their transpose-dots, and,
-because the paper's unknowns are the layer outputs dX_i, applies Hadamard(Δ_i) to λ_i once in
-(I − L)ᵀ• and again in each of the two Dᵀ• entries of the layer; the sign of −Lᵀ• costs a pass.
+(reads x and every W once), builds the operator matrices L, D and their transpose-dots (Python
+objects: about 0.6 ms whatever the size), checks every λ_i and gradient for overflow, and,
+because the paper's unknowns are the layer outputs dX_i, applies Hadamard(Δ_i) to λ_i twice per
+hidden layer (once in (I − L)ᵀ•, once — shared by the W_i and b_i rows — in Dᵀ•) where the
+hand-written loop does it once. Large temporaries matter: each new 0.5 MB array can cost page
+faults (glibc returns freed memory to the system), so the forward pass overwrites Z_i with h(Z_i).
 
 Run:  python benchmarks/bench_mlp.py
 On a busy machine, OPENBLAS_NUM_THREADS=1 gives steadier numbers.

@@ -40,11 +40,33 @@ import scipy.special
 from course_lib.operators import Hadamard, Identity, LeftMultiply, RightMultiply, transpose_dot
 from course_lib.substitution import backslash, block_multiply
 
-# name -> (h, h' written in terms of a = h(z), which the forward pass already holds)
+
+def _relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.maximum(z, 0.0, out=out)  # max(z, 0)
+
+
+def _tanh_slope(a: np.ndarray) -> np.ndarray:
+    d = np.square(a)
+    return np.subtract(1.0, d, out=d)  # 1 − a², in one new array
+
+
+def _sigmoid_slope(a: np.ndarray) -> np.ndarray:
+    d = np.subtract(1.0, a)
+    d *= a  # a (1 − a)
+    return d
+
+
+def _relu_slope(a: np.ndarray) -> np.ndarray:
+    return (a > 0).astype(float)  # h'(0) taken as 0
+
+
+# name -> (h, h' written in terms of a = h(z), which the forward pass already holds).
+# Each h is a ufunc-like h(z, out=None), so the forward pass can overwrite z with h(z): large
+# temporaries cost page faults, and the pass makes one new array per layer, not three.
 ACTIVATIONS = MappingProxyType({
-    "tanh": (np.tanh, lambda a: 1.0 - a * a),
-    "sigmoid": (scipy.special.expit, lambda a: a * (1.0 - a)),
-    "relu": (lambda z: np.maximum(z, 0.0), lambda a: (a > 0).astype(float)),
+    "tanh": (np.tanh, _tanh_slope),
+    "sigmoid": (scipy.special.expit, _sigmoid_slope),
+    "relu": (_relu, _relu_slope),
 })
 
 
@@ -129,8 +151,9 @@ def _forward(weights: list, biases: list, x: np.ndarray, activation: str) -> lis
     outputs = [x]
     for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
         with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-            z = W @ outputs[-1] + b  # Z_i = W_i X_{i−1} + b_i
-            outputs.append(z if i == len(weights) - 1 else h(z))  # the last layer is linear
+            z = W @ outputs[-1]
+            z += b  # Z_i = W_i X_{i−1} + b_i
+            outputs.append(z if i == len(weights) - 1 else h(z, out=z))  # the last is linear
         if not _all_finite(outputs[-1]):
             raise ValueError(f"the forward pass overflowed in layer {i + 1}: weights or "
                              "inputs are too large")

@@ -138,20 +138,34 @@ def _steps(system: _Dense | _Elements, rows: Sequence[int]) -> Iterator[Substitu
 def block_multiply(M: np.ndarray, x: Sequence[Any]) -> np.ndarray:
     r"""Multiply a matrix of numbers, blocks or operators by a vector of blocks: y_i = Σ_j M_ij x_j.
 
-    Zero elements are skipped; a row without nonzero elements gives the number 0.
+    Zero elements are skipped; a row without nonzero elements gives the number 0. Elements of
+    one column that are compositions 𝒜 @ ℬ with the same right factor ℬ (the same object)
+    share ℬ x_j, computed once: in an MLP's Dᵀ•, Hadamard(Δ_i) λ_i serves both the W_i and
+    the b_i rows, as hand-written backprop computes Δ_i ∘ λ_i once.
     """
     M = np.asarray(M)
     if M.ndim != 2:
         raise ValueError(f"M must be a 2-D matrix, got shape {M.shape}")
     if len(x) != M.shape[1]:
         raise ValueError(f"x has {len(x)} blocks but M has {M.shape[1]} columns")
+    shared: dict[tuple[int, int], tuple[Any, Any]] = {}  # (j, id(ℬ)) -> (ℬ, ℬ x_j)
+
+    def product(i: int, j: int) -> Any:
+        m, name, xname = M[i, j], f"M[{i}, {j}]", f"x[{j}]"
+        inner = getattr(m, "inner", None)
+        if inner is None or not hasattr(m, "outer"):
+            return _product(m, x[j], name, xname)
+        key = (j, id(inner))
+        if key not in shared:  # keep ℬ itself, so its id cannot be reused meanwhile
+            shared[key] = (inner, _product(inner, x[j], name, xname))
+        return _product(m.outer, shared[key][1], name, xname)
+
     y = np.empty(M.shape[0], dtype=object)
     for i in range(M.shape[0]):
-        terms = [_product(M[i, j], x[j], f"M[{i}, {j}]", f"x[{j}]")
-                 for j in range(M.shape[1]) if not _is_zero(M[i, j])]
+        terms = [product(i, j) for j in range(M.shape[1]) if not _is_zero(M[i, j])]
         y[i] = sum(terms[1:], start=terms[0]) if terms else 0
-        if any(y[i] is xj for xj in x):  # e.g. an Identity element: never alias x
-            y[i] = y[i].copy()
+        if any(y[i] is xj for xj in x) or any(y[i] is v for _, v in shared.values()):
+            y[i] = y[i].copy()  # e.g. an Identity element: never alias x or a shared product
     return y
 
 

@@ -329,6 +329,34 @@ def test_block_multiply_matches_dense():
         block_multiply(M, x[:1])
 
 
+@settings(deadline=None, max_examples=40)
+@given(seeds, st.integers(1, 4))
+def test_block_multiply_applies_a_shared_right_factor_once(seed, rows):
+    r"""Rows whose column-0 elements are 𝒜_k @ ℬ with one ℬ: ℬ x_0 is computed once, and every
+    y_k equals 𝒜_k (ℬ x_0) computed directly; no y_k is the shared product or an x_j."""
+    rng = np.random.default_rng(seed)
+    shared = Counting(Hadamard(rng.normal(size=(3, 2))))
+    outers = [Identity()] + [LeftMultiply(rng.normal(size=(2, 3))) for _ in range(rows - 1)]
+    M = np.full((rows, 2), None, dtype=object)
+    for k, outer in enumerate(outers):
+        M[k, 0] = outer @ shared
+    M[0, 1] = Identity()
+    x = [rng.normal(size=(3, 2)), rng.normal(size=(3, 2))]
+    y = block_multiply(M, x)
+    assert shared.calls == 1
+    product = shared.op.M * x[0]
+    assert np.allclose(y[0], product + x[1])
+    for k in range(1, rows):
+        assert np.allclose(y[k], outers[k].B @ product)
+    ys = list(y)
+    assert all(a is not b for i, a in enumerate(ys) for b in ys[i + 1:] + x)
+    M[0, 1] = None  # y_0 = Identity (ℬ x_0) must be a copy, not the shared array itself
+    made = []
+    shared._apply = lambda X: made.append(shared.op @ X) or made[-1]
+    y = block_multiply(M, x)
+    assert len(made) == 1 and y[0] is not made[0] and np.array_equal(y[0], made[0])
+
+
 # -- the step-by-step generator ---------------------------------------------------------------
 
 
