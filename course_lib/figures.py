@@ -28,7 +28,6 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from course_lib import bp, iterative, kl, lagrange, mlp, plots, spn, symbolic
 from course_lib.factor_graph import chain_model, ising_model
@@ -62,20 +61,10 @@ def _figure(width: float, height: float):
     return plt.figure(figsize=(width, height))
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_of_ten(value: float, _position=None) -> str:
-    r"""A tick label 10ᵏ in plain text (mathtext labels cost far more to lay out)."""
-    k = round(float(np.log10(value))) if value > 0 else 0
-    return "10" + str(k).translate(_SUPERSCRIPT) if value > 0 and np.isclose(value, 10.0**k) else ""
-
-
 def _plain_log_labels(*axes) -> None:
-    r"""Label the decades of each log-scaled y axis as 10ᵏ in plain text; no minor labels."""
+    r"""Plain-text labels on each log-scaled y axis (mathtext labels cost far more to lay out)."""
     for ax in axes:
-        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
-        ax.yaxis.set_minor_formatter(NullFormatter())
+        plots.plain_log_labels(ax)
 
 
 # ------------------------------------------------------------------------------ lesson 01

@@ -23,7 +23,46 @@ __all__ = ["depths", "graph_layout", "draw_graph", "nonzero_pattern", "spy",
            "step_equation", "solution_column", "substitution_step", "loglog_scaling",
            "marginal_bars", "update_marginal_bars",
            "factor_graph_layout", "draw_factor_graph", "bp_trajectories", "update_bp_trajectories",
-           "named_bars", "update_named_bars"]
+           "named_bars", "update_named_bars", "plain_log_labels"]
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+class _PlainLogFormatter(plt.matplotlib.ticker.Formatter):
+    r"""Log-axis tick labels in plain text: 10ᵏ at the decades (Unicode superscripts) and, on an
+    axis spanning less than two decades, 2·10ᵏ and 5·10ᵏ as plain numbers. Matplotlib's default
+    labels are mathtext, whose layout costs most of a redraw; these cost almost nothing."""
+
+    def __init__(self, minor: bool = False) -> None:
+        self.minor = minor
+
+    def __call__(self, value: float, pos=None) -> str:
+        if not value > 0:
+            return ""
+        k = math.floor(math.log10(value) + 1e-9)
+        mantissa = value / 10.0**k
+        if math.isclose(mantissa, 1.0, rel_tol=1e-6):
+            return "" if self.minor else "10" + str(k).translate(_SUPERSCRIPT)
+        low, high = sorted(self.axis.get_view_interval()) if self.axis else (1.0, 1e9)
+        narrow = low > 0 and high / low < 100
+        if narrow and any(math.isclose(mantissa, m, rel_tol=1e-6) for m in (2.0, 5.0)):
+            return f"{value:g}"
+        return ""
+
+
+def plain_log_labels(ax, axis: str = "y", minor_ticks: bool = True) -> None:
+    r"""Give the log-scaled ``axis`` ("x", "y" or "both") of ``ax`` plain-text tick labels.
+
+    ``minor_ticks=False`` removes the minor ticks too (8 per decade, each a Text artist that a
+    redraw lays out): for panels that redraw on every slider move.
+    """
+    for name in ("x", "y") if axis == "both" else (axis,):
+        target = ax.xaxis if name == "x" else ax.yaxis
+        target.set_major_formatter(_PlainLogFormatter())
+        target.set_minor_formatter(_PlainLogFormatter(minor=True))
+        if not minor_ticks:
+            target.set_minor_locator(plt.matplotlib.ticker.NullLocator())
+
 
 _NODE = dict(boxstyle="round,pad=0.35", facecolor="#eef3fb", edgecolor="#3b5b92")
 _INPUT = dict(boxstyle="round,pad=0.35", facecolor="#fdf3e1", edgecolor="#a86b00")
@@ -326,6 +365,7 @@ def loglog_scaling(sizes, series: Mapping[str, Iterable[float]], ax=None,
     if slope is not None and first is not None:
         ref = first[-1] * (sizes / sizes[-1]) ** slope
         ax.loglog(sizes, ref, "--", color="#888888", label=f"∝ n^{slope:g}")
+    plain_log_labels(ax, "both")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, which="major", color="#dddddd")
@@ -512,6 +552,7 @@ def bp_trajectories(history, residuals, exact: Mapping | None = None, state: int
     ax_b.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=8,
                 ncols=min(len(labels), 5), frameon=False, borderaxespad=0.2)
     (residual,) = ax_r.semilogy([], [], "-", marker=".", ms=3, color="#3b5b92")
+    plain_log_labels(ax_r, minor_ticks=False)
     tol_line = ax_r.axhline(tol, ls=":", color="#c0392b", label=f"tol = {tol:g}") \
         if tol is not None else None
     ax_r.set_xlabel("iteration t")
@@ -718,6 +759,9 @@ def series_plot(x, series: Mapping[str, Iterable[float]], ax=None, xlabel: str =
         ax.axhline(reference, ls="--", lw=1.0, color="#888888", label=reference_label or None)
     ax.set_xscale("log" if logx else "linear")
     ax.set_yscale("log" if logy else "linear")
+    for log, axis in ((logx, "x"), (logy, "y")):
+        if log:
+            plain_log_labels(ax, axis)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, which="major", color="#e4e4e4")
@@ -824,6 +868,7 @@ def ipf_progress(errors, table, iteration: int = 0, targets: tuple | None = None
     ax_e.semilogy(steps, shown, "-", color="#bbbbbb", lw=1.0, label="all cycles")
     (done,) = ax_e.semilogy([], [], "-o", color="#3b5b92", ms=4, lw=1.6, label="cycles run")
     (now,) = ax_e.semilogy([], [], "o", color="#c0392b", ms=9, label="current")
+    plain_log_labels(ax_e, minor_ticks=False)
     ax_e.set_xlabel("IPF cycles t")
     ax_e.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax_e.set_ylabel("max marginal error (log scale)")
@@ -1059,6 +1104,7 @@ def convergence_plot(errors, rho: float, ax=None, label: str | None = None, colo
                           label="‖λ^(0) − λ‖ ρ^t" if label is None else None)
     ax.set_xlabel("iteration t")
     ax.set_ylabel("error (log scale)")
+    plain_log_labels(ax, minor_ticks=False)
     if fixed_range is not None:
         ax.set_ylim(*fixed_range)
         ax.set_autoscale_on(False)
@@ -1136,6 +1182,7 @@ def training_curves(losses, grad_norms, ax=None, title: str | None = None):
     ax.semilogy(np.arange(losses.size), losses, "-", lw=1.4, color="#3b5b92", label="loss ℓ")
     ax.semilogy(np.arange(grad_norms.size), grad_norms, "-", lw=1.4, color="#c0392b",
                 label="gradient norm ‖∂ℓ/∂θ‖")
+    plain_log_labels(ax)
     ax.set_xlabel("training step")
     ax.set_ylabel("log scale")
     ax.grid(True, which="major", color="#e3e3e3")

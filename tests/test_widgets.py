@@ -77,3 +77,39 @@ def test_live_panel_updates_the_same_figure_in_place():
     assert seen == [1, 4] and list(line.get_ydata()) == [0, 4]
     assert list(ax.lines) == [line]  # nothing re-plotted
     assert box.output is box.children[1]
+
+
+def test_plain_log_labels_are_unicode_powers_of_ten_and_plain_numbers_on_narrow_axes():
+    fig, (wide, narrow) = plt.subplots(1, 2)
+    wide.semilogy([1, 2], [1e-12, 1.0])
+    narrow.semilogy([1, 2], [1.0, 50.0])
+    plots.plain_log_labels(wide)
+    plots.plain_log_labels(narrow)
+    superscripts = dict(zip("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹", strict=True))
+    major, minor = wide.yaxis.get_major_formatter(), wide.yaxis.get_minor_formatter()
+    for k in range(-12, 1):
+        assert major(10.0**k) == "10" + "".join(superscripts[c] for c in str(k))
+        assert minor(10.0**k) == "" and major(3 * 10.0**k) == ""  # no labels between decades
+    assert minor(2e-5) == ""  # twelve decades: no minor labels
+    narrow_minor = narrow.yaxis.get_minor_formatter()
+    assert [narrow_minor(v) for v in (2.0, 3.0, 5.0, 20.0, 40.0)] == ["2", "", "5", "20", ""]
+    plt.close(fig)
+
+
+def test_png_image_is_the_whole_figure_drawn_once(monkeypatch):
+    import struct
+
+    from matplotlib.figure import Figure
+
+    fig, ax = plt.subplots(figsize=(4.0, 2.5), dpi=80)
+    ax.plot([0, 1], [0, 1])
+    fig.tight_layout()
+    fig.set_layout_engine(None)  # as live_panel does: the layout is frozen
+    draws = []
+    original = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: draws.append(1) or original(self, r))
+    image = widgets.png_image(fig)
+    assert image.data[:8] == b"\x89PNG\r\n\x1a\n" and len(draws) == 1
+    width, height = struct.unpack(">II", image.data[16:24])  # the IHDR chunk
+    assert (width, height) == (320, 200)
+    plt.close(fig)
