@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
 from scipy.special import logsumexp
 
 __all__ = [
@@ -102,6 +101,8 @@ def _attainable_support(centred: np.ndarray) -> np.ndarray:
     u ≤ w, 0 ≤ u ≤ 1. The optimum has u(x) = 1 exactly on the union of the supports of the
     feasible q (the smallest face of the hull containing t) and u = 0 if t is unattainable.
     """
+    from scipy.optimize import linprog  # imported here: scipy.optimize takes ~0.25 s to load
+
     k, s = centred.shape
     cost = np.concatenate([np.zeros(s), -np.ones(s)])  # minimise −Σ u
     a_eq = np.hstack([centred, np.zeros((k, s))])  # Σ_x w(x) g_k(x) = 0
