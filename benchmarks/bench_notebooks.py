@@ -97,7 +97,10 @@ def time_notebook(path: Path, workdir: Path) -> dict:
     nb.cells.append(nbformat.v4.new_code_cell(LATENCY_CELL))
     copy = workdir / path.name
     nbformat.write(nb, copy)
-    wall = run_in_child(copy, copy)
+    try:  # captured: the kernels' shutdown chatter stays out of the table
+        wall = run_in_child(copy, copy, capture=True)
+    except subprocess.CalledProcessError as err:
+        raise RuntimeError(f"{path.name} failed to run:\n{err.stderr[-3000:]}") from None
     done = nbformat.read(copy, as_version=4)
     code = [c for c in done.cells[:own] if c.cell_type == "code"]
     run_all = (_timestamp(code[-1], "shell.execute_reply")

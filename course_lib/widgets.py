@@ -57,21 +57,15 @@ def _controlled(controls: list, render: Callable[[dict], None]) -> widgets.VBox:
     return box
 
 
-def panel(controls: list, draw: Callable[[dict], object], cropped: bool = True) -> widgets.VBox:
+def panel(controls: list, draw: Callable[[dict], object]) -> widgets.VBox:
     r"""Controls above an output area; ``draw(state)`` makes a new figure on every change.
 
-    For small pictures. Panels that must update quickly use :func:`live_panel`. With
-    ``cropped=False`` (for figures laid out by hand, at fixed positions) each figure is shown
-    as drawn, in one pass, instead of cropped to its contents (which draws it twice).
+    For small pictures. Panels that must update quickly use :func:`live_panel`.
     """
     def render(state: dict) -> None:
         try:
             draw(state)
-            if cropped:
-                plt.show()
-            else:
-                for number in plt.get_fignums():
-                    display(png_image(plt.figure(number)))
+            plt.show()
         finally:
             plt.close("all")
 
@@ -159,12 +153,20 @@ def back_substitution_stepper(A, b, labels: Iterable[str] | None = None,
     play = widgets.Play(value=1, min=1, max=count, interval=1500)
     widgets.link((play, "value"), (slider, "value"))
 
-    def draw(state: dict) -> None:
-        s = min(max(int(state["step"]), 1), count)  # clamp: the slider could be set outside
-        plots.substitution_step(A, steps[s - 1], labels, symbol=symbol,
-                                title=f"back substitution, step {s} of {count}")
+    frames: dict[int, Image] = {}  # each step's picture is fixed: drawn once, then reused
 
-    box = panel([slider], draw, cropped=False)  # substitution_step places its axes by hand
+    def render(state: dict) -> None:
+        s = min(max(int(state["step"]), 1), count)  # clamp: the slider could be set outside
+        if s not in frames:
+            ax_m, _ = plots.substitution_step(A, steps[s - 1], labels, symbol=symbol,
+                                              title=f"back substitution, step {s} of {count}")
+            try:  # substitution_step places its axes by hand: shown uncropped, drawn once
+                frames[s] = png_image(ax_m.figure)
+            finally:
+                plt.close(ax_m.figure)
+        display(frames[s])
+
+    box = _controlled([slider], render)
     row = box.children[0]
     row.children = (play, *row.children)
     box.steps = steps

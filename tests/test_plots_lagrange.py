@@ -1,6 +1,7 @@
 """Lesson 03's plots and widget: a triangular solve shown one row at a time, log–log scaling."""
 
 import matplotlib.colors
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import sympy
@@ -73,9 +74,13 @@ def test_substitution_step_draws_matrix_column_and_equation():
 
 
 def test_back_substitution_stepper_walks_the_rows_bottom_up(monkeypatch):
-    shown = []
-    monkeypatch.setattr(plots, "substitution_step",
-                        lambda A, step, labels, symbol, title: shown.append((step.row, title)))
+    shown, draw = [], plots.substitution_step
+
+    def recording(A, step, labels, symbol, title):
+        shown.append((step.row, title))
+        return draw(A, step, labels, symbol=symbol, title=title)
+
+    monkeypatch.setattr(plots, "substitution_step", recording)
     box = widgets.back_substitution_stepper(U, B, LABELS)
     play, slider = box.children[0].children
     assert slider.description == "step" and (slider.min, slider.max) == (1, 3)
@@ -85,6 +90,8 @@ def test_back_substitution_stepper_walks_the_rows_bottom_up(monkeypatch):
     play.value = 2  # the Play button drives the slider
     assert slider.value == 2 and shown[-1][0] == 1
     assert np.allclose(box.steps[-1].solution, backslash(U, B))
+    slider.value, slider.value = 3, 1  # steps seen before are shown again, not redrawn
+    assert len(shown) == 3 and not plt.get_fignums()  # and no figure is left open
 
 
 def test_back_substitution_stepper_rejects_a_bad_system_at_once():
