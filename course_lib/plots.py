@@ -200,10 +200,9 @@ def spy(matrix, labels: Iterable[str] | None = None, ax=None, title: str | None 
     picture[diag, diag] = np.where(m[diag, diag], 2.0, 0.0)
     cmap = plt.matplotlib.colors.ListedColormap(["white", "#4a78c2", "#222222"])
     ax.imshow(picture, cmap=cmap, vmin=0, vmax=2, interpolation="nearest")
-    ax.set_xticks(np.arange(n_cols + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(n_rows + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="#dddddd", lw=0.5)
-    ax.tick_params(which="minor", length=0)
+    # cell borders as two line collections (a grid of minor ticks costs ~5 artists per line)
+    ax.hlines(np.arange(n_rows + 1) - 0.5, -0.5, n_cols - 0.5, color="#dddddd", lw=0.5)
+    ax.vlines(np.arange(n_cols + 1) - 0.5, -0.5, n_rows - 0.5, color="#dddddd", lw=0.5)
     if labels is not None:
         labels = list(labels)
         ax.set_xticks(range(n_cols), labels, rotation=90, fontsize=8)
