@@ -32,6 +32,7 @@ ValueError naming the operator and both shapes.
 
 from __future__ import annotations
 
+import cmath
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -56,8 +57,9 @@ def _merge(a: Shape, b: Shape, where: Callable[[], str]) -> Shape:
 
 def _pass_through(shape: Shape, other: Shape, keeps: tuple[bool, bool]) -> Shape:
     """Fill unknown dimensions of `shape` from `other` where the dimension passes through."""
-    return tuple(d if d is not None or not keep else o
-                 for d, o, keep in zip(shape, other, keeps, strict=True))
+    (rows, cols), (other_rows, other_cols) = shape, other
+    return (other_rows if rows is None and keeps[0] else rows,
+            other_cols if cols is None and keeps[1] else cols)
 
 
 def _matrix(a: Any, role: str, owner: str, check: bool) -> np.ndarray:
@@ -78,8 +80,15 @@ def _matrix(a: Any, role: str, owner: str, check: bool) -> np.ndarray:
     return arr.astype(float) if arr.dtype.kind in "biu" else arr
 
 
+_SCALAR_TYPES: dict[type, bool] = {}
+
+
 def _is_scalar(c: Any) -> bool:
-    return isinstance(c, numbers.Number) and not isinstance(c, bool)
+    """A number but not a bool; cached per type (the abstract-class test is slow)."""
+    kind = type(c)
+    if kind not in _SCALAR_TYPES:
+        _SCALAR_TYPES[kind] = issubclass(kind, numbers.Number) and not issubclass(kind, bool)
+    return _SCALAR_TYPES[kind]
 
 
 class Operator:
@@ -114,10 +123,10 @@ class Operator:
 
     # -- algebra -----------------------------------------------------------------------------
     def __matmul__(self, other: Any) -> Any:
-        if isinstance(other, np.ndarray | list | tuple | numbers.Number):
-            return self.apply(other)  # 𝒜 @ X applies
         if isinstance(other, Operator):
             return Composition(self, other)  # 𝒜 @ ℬ composes
+        if isinstance(other, np.ndarray | list | tuple) or _is_scalar(other):
+            return self.apply(other)  # 𝒜 @ X applies
         return NotImplemented
 
     def __rmatmul__(self, other: Any) -> Any:
@@ -326,7 +335,7 @@ class Scaled(Operator):
     r"""X ↦ c 𝒜X.  Transpose-dot: c 𝒜ᵀ•.  Inverse: c⁻¹ 𝒜⁻¹."""
 
     def __init__(self, c: Any, op: Operator) -> None:
-        if not _is_scalar(c) or not np.isfinite(c):
+        if not _is_scalar(c) or not cmath.isfinite(c):
             raise ValueError(f"Scaled: the factor must be a finite number, got {c!r}")
         self.c, self.op = c, op
         self.in_shape, self.out_shape, self.keeps = op.in_shape, op.out_shape, op.keeps
@@ -421,8 +430,9 @@ def transpose_dot(M: np.ndarray) -> np.ndarray:
         raise ValueError(f"transpose_dot needs a 2-D matrix, got shape {M.shape}")
     if M.dtype != object:
         return M.T.copy()
-    out = np.empty(M.shape[::-1], dtype=object)
-    for i, j in np.ndindex(M.shape):
-        m = M[i, j]
-        out[j, i] = m if m is None or _is_scalar(m) else m.T
+    out = np.full(M.shape[::-1], None, dtype=object)
+    for i, row in enumerate(M.tolist()):
+        for j, m in enumerate(row):
+            if m is not None:
+                out[j, i] = m if _is_scalar(m) else m.T
     return out

@@ -20,8 +20,16 @@ the action of M_ii⁻¹, which each kind of input supplies:
   with `@` and `.T`, e.g. `course_lib.operators`); b is then a sequence of blocks, where None
   stands for a zero block (its row starts from −Σ_j M_ij x_j, so no zeros are allocated). Zero
   elements (0, None, an all-zero block, anything with `is_zero` true) are skipped once, up
-  front, so only the nonzero off-diagonal elements cost work. A diagonal element may be a nonzero number, an
-  invertible block (`numpy.linalg.solve`) or an operator with an `inverse()` method.
+  front, so only the nonzero off-diagonal elements cost work. A diagonal element may be a
+  nonzero number, an invertible block (`numpy.linalg.solve`) or an operator with an
+  `inverse()` method.
+
+Two savings on operator elements, both exact (`_Products`): a multiple c·𝒜 (an object with
+scalar `.c` and `.op`, like `operators.Scaled`) is applied as 𝒜 and its factor folded into the
+sum, so b_i − (−1)·𝒜x_j costs no pass to negate; and compositions 𝒜 @ ℬ in one column j with
+the same right factor ℬ (the same object) share ℬ x_j, computed once — in an MLP's adjoint
+system Hadamard(Δ_i) λ_i serves the λ_{i−1}, W_i and b_i rows, as hand-written backprop
+computes Δ_i ∘ λ_i once.
 
 The generator `back_substitution_steps` runs the same recurrence and yields one record per row.
 """
@@ -63,8 +71,7 @@ def _substitute(system: _Dense | _Elements, rows: Sequence[int]) -> Iterator[tup
         terms = system.row(i)  # the nonzero M_ij, j already solved
         r = system.b[i]  # None: a zero block, b_i = 0
         for j, m_ij in terms:
-            term = system.times(i, j, m_ij, x[j])
-            r = -term if r is None else r - term  # b_i − Σ_j M_ij x_j
+            r = system.subtract(r, i, j, m_ij, x[j])  # r ← r − M_ij x_j: b_i − Σ_j M_ij x_j
         x[i] = system.solve_diagonal(i, r)  # x_i = M_ii⁻¹ (…)
         yield i, terms
 
@@ -138,42 +145,113 @@ def _steps(system: _Dense | _Elements, rows: Sequence[int]) -> Iterator[Substitu
 def block_multiply(M: np.ndarray, x: Sequence[Any]) -> np.ndarray:
     r"""Multiply a matrix of numbers, blocks or operators by a vector of blocks: y_i = Σ_j M_ij x_j.
 
-    Zero elements are skipped; a row without nonzero elements gives the number 0. Elements of
-    one column that are compositions 𝒜 @ ℬ with the same right factor ℬ (the same object)
-    share ℬ x_j, computed once: in an MLP's Dᵀ•, Hadamard(Δ_i) λ_i serves both the W_i and
-    the b_i rows, as hand-written backprop computes Δ_i ∘ λ_i once.
+    Zero elements are skipped; a row without nonzero elements gives the number 0. The products
+    are formed as in the solves (`_Products`): a right factor ℬ shared by compositions 𝒜 @ ℬ
+    in one column is applied to x_j once. No y_i is one of the x_j or a shared product.
     """
     M = np.asarray(M)
     if M.ndim != 2:
         raise ValueError(f"M must be a 2-D matrix, got shape {M.shape}")
     if len(x) != M.shape[1]:
         raise ValueError(f"x has {len(x)} blocks but M has {M.shape[1]} columns")
-    shared: dict[tuple[int, int], tuple[Any, Any]] = {}  # (j, id(ℬ)) -> (ℬ, ℬ x_j)
-
-    def product(i: int, j: int) -> Any:
-        m, name, xname = M[i, j], f"M[{i}, {j}]", f"x[{j}]"
-        inner = getattr(m, "inner", None)
-        if inner is None or not hasattr(m, "outer"):
-            return _product(m, x[j], name, xname)
-        key = (j, id(inner))
-        if key not in shared:  # keep ℬ itself, so its id cannot be reused meanwhile
-            shared[key] = (inner, _product(inner, x[j], name, xname))
-        return _product(m.outer, shared[key][1], name, xname)
-
+    nonzero = [[(j, M[i, j]) for j in range(M.shape[1]) if not _is_zero(M[i, j])]
+               for i in range(M.shape[0])]
+    products = _Products(element for row in nonzero for element in row)
     y = np.empty(M.shape[0], dtype=object)
-    for i in range(M.shape[0]):
-        terms = [product(i, j) for j in range(M.shape[1]) if not _is_zero(M[i, j])]
-        y[i] = sum(terms[1:], start=terms[0]) if terms else 0
-        if any(y[i] is xj for xj in x) or any(y[i] is v for _, v in shared.values()):
-            y[i] = y[i].copy()  # e.g. an Identity element: never alias x or a shared product
+    for i, row in enumerate(nonzero):
+        total = None
+        for j, m in row:
+            c, t = products.product(j, m, x[j], f"M[{i}, {j}]", f"x[{j}]")
+            if total is None:
+                total = products.owned(t, x[j]) if c == 1 else c * t
+            else:
+                total = total + t if c == 1 else total + c * t  # y_i = Σ_j c_ij t_ij
+        y[i] = 0 if total is None else total
     return y
+
+
+class _Products:
+    r"""The products M_ij x_j of the nonzero elements of one matrix, as c·t with M_ij x_j = c t.
+
+    An element c·𝒜 (an operator with scalar `.c` and `.op`, such as `operators.Scaled`, nested
+    or not) returns its factor c apart from t = 𝒜 x_j, so the caller folds c into its sum. An
+    element 𝒜 @ ℬ (`.outer`, `.inner`) whose right factor ℬ — the same object — occurs in
+    several elements of column j applies ℬ to x_j once: the product is kept until its last
+    user has taken it, then dropped. Other elements, numbers and blocks are applied directly.
+    """
+
+    def __init__(self, elements: Any) -> None:
+        self.users: dict[tuple[int, int], int] = {}  # (j, id(ℬ)) -> elements still to use ℬ x_j
+        for j, m in elements:
+            inner = _split(m)[2]
+            if inner is not None:
+                key = (j, id(inner))
+                self.users[key] = self.users.get(key, 0) + 1
+        self.users = {key: n for key, n in self.users.items() if n > 1}  # only shared ones
+        self.values: dict[tuple[int, int], Any] = {}  # (j, id(ℬ)) -> ℬ x_j, while needed
+
+    def product(self, j: int, m: Any, xj: Any, name: str, xname: str) -> tuple[Any, Any]:
+        c, op, inner = _split(m)
+        key = (j, id(inner))
+        if inner is None or key not in self.users:
+            return c, _product(op, xj, name, xname)
+        if key not in self.values:
+            self.values[key] = _product(inner, xj, name, xname)
+        shared = self.values[key]
+        self.users[key] -= 1
+        if self.users[key] == 0:  # the last user: let it go
+            del self.users[key], self.values[key]
+        return c, _product(op.outer, shared, name, xname)
+
+    def owned(self, t: Any, xj: Any) -> Any:
+        r"""t itself if it may become a block of a result, else a copy: an Identity-like 𝒜
+        returns its input, which may be x_j or a product that other elements still share."""
+        if not isinstance(t, np.ndarray):
+            return t
+        if any(isinstance(v, np.ndarray) and np.may_share_memory(t, v)
+               for v in (xj, *self.values.values())):
+            return t.copy()
+        return t
+
+
+def _split(m: Any) -> tuple[Any, Any, Any]:
+    r"""(c, 𝒜, ℬ) with m = c·𝒜 and 𝒜 = 𝒜.outer @ ℬ when 𝒜 is a composition (else ℬ None).
+
+    Numbers, arrays and sympy objects are (1, m, None)."""
+    if _is_number(m) or isinstance(m, np.ndarray | sympy.MatrixBase):
+        return 1, m, None
+    c = 1
+    while _is_scalar_multiple(m):
+        c, m = c * m.c, m.op
+    inner = getattr(m, "inner", None) if hasattr(m, "outer") else None
+    return c, m, inner
+
+
+def _is_scalar_multiple(m: Any) -> bool:
+    return (hasattr(m, "op") and _is_plain_number(getattr(m, "c", None))
+            and not isinstance(m.c, bool))
 
 
 # -- element arithmetic -----------------------------------------------------------------------
 
 
-def _is_number(e: Any) -> bool:
-    return isinstance(e, numbers.Number | sympy.Basic)
+def _type_test(kinds: tuple[type, ...], doc: str) -> Any:
+    r"""isinstance(e, kinds) cached per type of e: the test against abstract classes such as
+    numbers.Number is slow, and a solve asks it several times for every element."""
+    answers: dict[type, bool] = {}
+
+    def test(e: Any) -> bool:
+        kind = type(e)
+        if kind not in answers:
+            answers[kind] = issubclass(kind, kinds)
+        return answers[kind]
+
+    test.__doc__ = doc
+    return test
+
+
+_is_number = _type_test((numbers.Number, sympy.Basic), "A Python, numpy or sympy number.")
+_is_plain_number = _type_test((numbers.Number,), "A Python or numpy number (or sympy's).")
 
 
 def _is_zero(e: Any) -> bool:
@@ -181,16 +259,22 @@ def _is_zero(e: Any) -> bool:
         return True
     if isinstance(e, np.ndarray):
         return not e.any()
-    if isinstance(e, numbers.Number):
+    if _is_plain_number(e):
         return e == 0
     return getattr(e, "is_zero", False) is True  # sympy zero, operators.Zero
 
 
-def _all_finite(a: np.ndarray) -> bool:
-    """Whether every entry is finite: nan and ±inf make the sum non-finite, so one cheap pass
-    settles it unless the sum itself overflows."""
+def all_finite(a: np.ndarray) -> bool:
+    r"""Whether every entry of a numeric array is finite.
+
+    A nan or ±inf makes Σ|a_k|² non-finite, so one cheap pass (a BLAS dot product, about twice
+    as fast as a.sum()) settles it, unless the sum of squares overflows; only then is every
+    entry tested.
+    """
+    if a.dtype.kind not in "fc":
+        return True  # integers and booleans are always finite
     with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.isfinite(a.sum())) or bool(np.isfinite(a).all())
+        return bool(np.isfinite(np.vdot(a, a))) or bool(np.isfinite(a).all())
 
 
 def _shape(e: Any) -> tuple[int, ...]:
@@ -278,8 +362,8 @@ class _Dense:
         known = slice(i + 1, self.n) if self.upper else slice(0, i)
         return [(known, self.M[i, known])]  # the whole solved part of the row, as one block
 
-    def times(self, i: int, j: slice, m: np.ndarray, xj: np.ndarray) -> Any:
-        return m @ xj  # Σ_{j∈J} U_ij x_j in one product
+    def subtract(self, r: np.ndarray, i: int, j: slice, m: np.ndarray, xj: np.ndarray) -> Any:
+        return r - m @ xj  # b_i − Σ_{j∈J} U_ij x_j, the sum in one product
 
     def solve_diagonal(self, i: int, r: Any) -> Any:
         with np.errstate(all="ignore"):  # overflow is reported below, as a ValueError
@@ -320,8 +404,8 @@ class _Elements:
         self.rows: list[list[tuple[int, Any]]] = [[] for _ in range(n)]
         operator_diagonal = [not (_is_number(M[j, j]) or isinstance(M[j, j], np.ndarray))
                              for j in range(n)]
-        for i, j in np.ndindex(M.shape):  # row-major: errors name the first culprit
-            m = M[i, j]
+        for i, j, m in ((i, j, m) for i, row in enumerate(M.tolist())  # row-major: errors
+                        for j, m in enumerate(row) if m is not None):  # name the first culprit
             where = f"{name}[{i}, {j}]"
             _check_element(m, where)
             if i == j or _is_zero(m):
@@ -341,24 +425,28 @@ class _Elements:
                     f"b[{i}] is None (a zero block) and row {i} of {name} has no nonzero element "
                     f"off the diagonal, so x[{i}] = 0 with no shape to give it: pass a zero array")
         self.inverses = [_diagonal_action(M[i, i], name, i, sizes[i]) for i in range(n)]
+        self.products = _Products(element for row in self.rows for element in row)
 
     def row(self, i: int) -> list[tuple[int, Any]]:
         return self.rows[i]
 
-    def times(self, i: int, j: int, m: Any, xj: Any) -> Any:
-        term = _product(m, xj, f"{self.name}[{i}, {j}]", f"x[{j}]")
+    def subtract(self, r: Any, i: int, j: int, m: Any, xj: Any) -> Any:
+        r"""r − M_ij x_j, with M_ij x_j = c·t from `_Products` and c folded in (r None is 0)."""
+        c, t = self.products.product(j, m, xj, f"{self.name}[{i}, {j}]", f"x[{j}]")
         if self.b[i] is not None:
             expected, against = _shape(self.b[i]), f"b[{i}]"
         else:  # a zero b_i takes the shape of its row's first term
             first = self.rows[i][0][0]
-            expected = self.first_shape.setdefault(i, _shape(term))
+            expected = self.first_shape.setdefault(i, _shape(t))
             against = f"{self.name}[{i}, {first}] x[{first}]"
-        if _shape(term) != expected:  # numpy would broadcast silently
+        if _shape(t) != expected:  # numpy would broadcast silently
             raise ValueError(
-                f"{self.name}[{i}, {j}] x[{j}] has shape {_shape(term)}, "
+                f"{self.name}[{i}, {j}] x[{j}] has shape {_shape(t)}, "
                 f"but {against} has shape {expected}"
             )
-        return term
+        if r is None:
+            return self.products.owned(t, xj) if c == -1 else (-t if c == 1 else -c * t)
+        return r + t if c == -1 else (r - t if c == 1 else r - c * t)
 
     def solve_diagonal(self, i: int, r: Any) -> Any:
         how, d = self.inverses[i]
@@ -376,11 +464,11 @@ class _Elements:
         except (ValueError, TypeError) as err:
             raise ValueError(f"the inverse of {where} cannot act on row {i}: {err}") from None
         if isinstance(v, np.ndarray):
-            if v.dtype.kind in "fc" and not _all_finite(v):
+            if v.dtype.kind in "fc" and not all_finite(v):
                 raise _overflow(self.name, i)
             if np.may_share_memory(v, self.b[i]):  # e.g. an Identity pivot: never alias b
                 v = v.copy()
-        elif isinstance(v, numbers.Number) and not np.isfinite(complex(v)):
+        elif _is_plain_number(v) and not np.isfinite(complex(v)):
             raise _overflow(self.name, i)
         return v
 
@@ -409,7 +497,7 @@ def _check_rhs(bi: Any, i: int) -> int | None:
     if isinstance(bi, np.ndarray) and bi.dtype != object:
         if bi.dtype.kind not in "biufc" or bi.ndim not in (1, 2):
             raise ValueError(f"b[{i}] must be a numeric vector or matrix, got {bi.dtype} {bi.shape}")
-        if not _all_finite(bi):
+        if not all_finite(bi):
             raise ValueError(f"b[{i}] contains non-finite values (nan or inf)")
         return bi.shape[0]
     _check_element(bi, f"b[{i}]")
@@ -425,7 +513,7 @@ def _check_element(m: Any, where: str) -> None:
             raise TypeError(f"{where} is an array of dtype {m.dtype}; blocks must be numeric")
         if not np.isfinite(m).all():
             raise ValueError(f"{where} contains non-finite values (nan or inf)")
-    elif isinstance(m, numbers.Number):
+    elif _is_plain_number(m):
         if not np.isfinite(complex(m)):
             raise ValueError(f"{where} = {m!r} is not finite")
     elif isinstance(m, sympy.Basic | sympy.MatrixBase):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from course_lib.operators import Hadamard, Identity, LeftMultiply, Operator, RightMultiply, Zero
 from course_lib.substitution import (
     SubstitutionStep,
+    all_finite,
     back_substitute,
     back_substitution_steps,
     backslash,
@@ -154,6 +155,8 @@ def operator_systems(draw, upper=True):
     n = draw(st.integers(1, 4))
     shapes = [(draw(st.integers(1, 3)), draw(st.integers(1, 3))) for _ in range(n)]
     U = np.full((n, n), None, dtype=object)
+    # one Hadamard per column, shared as the right factor of that column's kind-4 elements
+    column_factor = [Hadamard(rng.normal(size=shape)) for shape in shapes]
     for i in range(n):
         (p, q) = shapes[i]
         choice = rng.integers(6)
@@ -162,7 +165,7 @@ def operator_systems(draw, upper=True):
         for j in range(n):
             if j != i and (j > i) == upper:
                 (r, s) = shapes[j]
-                kind = rng.integers(4)
+                kind = rng.integers(6)
                 if kind == 0:
                     U[i, j] = Zero()
                 elif kind == 1:  # X_j (r×s) ↦ B X_j A: (p×r)(r×s)(s×q)
@@ -171,6 +174,14 @@ def operator_systems(draw, upper=True):
                 elif kind == 2:
                     U[i, j] = -(Hadamard(rng.normal(size=(p, q))) @ LeftMultiply(
                         rng.normal(size=(p, r))) @ RightMultiply(rng.normal(size=(s, q))))
+                elif kind == 4:  # c·(B (·) A) @ H_j, H_j shared down column j; c folded
+                    c = [-1, 1, 2.5, -0.5][rng.integers(4)]
+                    U[i, j] = c * (LeftMultiply(rng.normal(size=(p, r))) @ RightMultiply(
+                        rng.normal(size=(s, q))) @ column_factor[j])
+                    if rng.integers(2):
+                        U[i, j] = -U[i, j]  # a multiple of a multiple
+                elif kind == 5 and (p, q) == (r, s):  # ±X_j itself: the result must not alias it
+                    U[i, j] = [Identity(), -Identity()][rng.integers(2)]
                 else:
                     U[i, j] = 0
     b = [rng.normal(size=s) for s in shapes]
@@ -215,6 +226,8 @@ def test_operators_match_the_dense_solve(upper, data):
     U, b, shapes = data.draw(operator_systems(upper))
     x = backslash(U, b) if upper else forward_substitute(U, b)
     assert [xi.shape for xi in x] == shapes
+    blocks = list(x) + b  # no block of x is another one, or one of b (±Identity elements)
+    assert not any(np.may_share_memory(a, c) for k, a in enumerate(blocks) for c in blocks[k + 1:])
     for r in residuals(U, x, b):
         assert np.allclose(r, 0, atol=1e-9)
     vec = lambda blocks: np.concatenate([B.ravel(order="F") for B in blocks])
@@ -305,6 +318,22 @@ def test_large_finite_blocks_are_not_mistaken_for_overflow():
     assert np.array_equal(x[0], [1e308, 1e308])
 
 
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=1, max_size=30),
+       st.sampled_from(["float64", "float32", "complex128", "int64", "bool"]))
+def test_all_finite_agrees_with_testing_every_entry(values, dtype):
+    r"""all_finite = np.isfinite(a).all(), also where Σ|a_k|² overflows (|a_k| ≥ 1e155)."""
+    with np.errstate(all="ignore"):
+        a = np.array(values)
+        if dtype in ("int64", "bool"):
+            a = np.nan_to_num(a, nan=0, posinf=1, neginf=-1).clip(-1e15, 1e15)
+        a = a.astype(dtype)
+        if dtype == "complex128":
+            a = a + 1j * a[::-1]
+    assert all_finite(a) == bool(np.isfinite(a).all())
+    assert all_finite(a.reshape(1, -1).T) == all_finite(a)
+
+
 def test_result_does_not_alias_b():
     U = np.empty((1, 1), dtype=object)
     U[0, 0] = Identity()
@@ -350,11 +379,47 @@ def test_block_multiply_applies_a_shared_right_factor_once(seed, rows):
         assert np.allclose(y[k], outers[k].B @ product)
     ys = list(y)
     assert all(a is not b for i, a in enumerate(ys) for b in ys[i + 1:] + x)
-    M[0, 1] = None  # y_0 = Identity (ℬ x_0) must be a copy, not the shared array itself
+    M[0, 1] = None  # y_0 = Identity (ℬ x_0): a copy while rows 1… still share ℬ x_0
     made = []
     shared._apply = lambda X: made.append(shared.op @ X) or made[-1]
     y = block_multiply(M, x)
-    assert len(made) == 1 and y[0] is not made[0] and np.array_equal(y[0], made[0])
+    assert len(made) == 1 and np.array_equal(y[0], made[0])
+    assert (y[0] is not made[0]) == (rows > 1)  # with one user, nobody else holds ℬ x_0
+
+
+@settings(deadline=None, max_examples=40)
+@given(seeds, st.integers(1, 4), st.booleans())
+def test_backslash_applies_a_shared_right_factor_once(seed, users, with_rhs):
+    r"""Rows 0…users−1 read the last unknown through c_k·𝒜_k @ ℬ with one ℬ: ℬ x_last is
+    computed once for all of them, the solution solves the system, and no x_i aliases another
+    x_j, b_i or the shared product, even where 𝒜_k is the identity and c_k = −1."""
+    rng = np.random.default_rng(seed)
+    n = users + 1
+    shared = Counting(Hadamard(rng.normal(size=(2, 3))))
+    U = np.full((n, n), None, dtype=object)
+    for k in range(users):
+        U[k, k] = Identity()
+        outer = Identity() if k < 2 else LeftMultiply(rng.normal(size=(2, 2)))
+        U[k, n - 1] = [-1, -1, 1, 3.0][k % 4] * (outer @ shared)  # rows 0, 1: x_k = ℬ x_last
+    U[n - 1, n - 1] = Identity()
+    b = [rng.normal(size=(2, 3)) if with_rhs else None for _ in range(users)]
+    b.append(rng.normal(size=(2, 3)))
+    x = backslash(U, b)
+    assert shared.calls == 1
+    for r in residuals(U, x, [np.zeros((2, 3)) if bi is None else bi for bi in b]):
+        assert np.allclose(r, 0, atol=1e-12)
+    blocks = list(x) + [bi for bi in b if bi is not None]
+    assert not any(np.may_share_memory(a, c) for k, a in enumerate(blocks) for c in blocks[k + 1:])
+
+
+def test_scalar_multiples_are_folded_not_applied():
+    r"""b − (−𝒜)x is computed as b + 𝒜x: the multiple itself is never applied."""
+    inner = Counting(LeftMultiply(np.array([[2.0]])))
+    minus = -inner
+    minus._apply = lambda X: pytest.fail("the scalar multiple was applied, not folded")
+    U = objects([[Identity(), minus], [None, Identity()]])
+    x = backslash(U, [None, np.array([[3.0]])])
+    assert inner.calls == 1 and x[0][0, 0] == 6.0
 
 
 # -- the step-by-step generator ---------------------------------------------------------------
