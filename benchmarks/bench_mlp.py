@@ -11,13 +11,17 @@ Network 784-256-256-10, batch 256, float64, tanh. Rows of the printed table:
 Targets: mlp.gradients within 1.2× of hand-written backprop, and at most 3× the forward pass.
 Each time is the best of several rounds (time.perf_counter), the contenders taking turns.
 
-mlp.gradients does a little more than the hand-written loop, by design: it checks its input
-(reads x and every W once), builds the operator matrices L, D and their transpose-dots (Python
-objects: about 0.6 ms whatever the size), checks every λ_i and gradient for overflow, and,
-because the paper's unknowns are the layer outputs dX_i, applies Hadamard(Δ_i) to λ_i twice per
-hidden layer (once in (I − L)ᵀ•, once — shared by the W_i and b_i rows — in Dᵀ•) where the
-hand-written loop does it once. Large temporaries matter: each new 0.5 MB array can cost page
-faults (glibc returns freed memory to the system), so the forward pass overwrites Z_i with h(Z_i).
+mlp.gradients does the same arithmetic as the hand-written loop (one back substitution on the
+system with the parameters as nodes; Hadamard(Δ_i) λ_i formed once and shared by the rows
+λ_{i−1}, W_i, b_i) plus a little more, by design: it checks its input (one pass over x and every
+W), builds the operator matrices and their transpose-dots (Python objects: about 0.4 ms whatever
+the size) and checks every λ_i and gradient for overflow. And it holds more memory at once:
+the solve keeps every λ_i (its solution) and the system keeps every Δ_i, about 2 MB more at the
+peak than the hand-written loop, which frees δ_i as it goes. The columns `faults/call` (minor
+page faults, from getrusage) and `peak MB` (tracemalloc) show it: glibc gives freed memory back
+to the system after each call, so every page above the retained heap is touched afresh, and a
+first touch costs about 4.5 µs on the sandboxed machines this course is built on (typically
+0.2–0.5 µs elsewhere). That is why the forward pass overwrites Z_i with h(Z_i).
 
 Run:  python benchmarks/bench_mlp.py
 On a busy machine, OPENBLAS_NUM_THREADS=1 gives steadier numbers.
@@ -26,7 +30,9 @@ On a busy machine, OPENBLAS_NUM_THREADS=1 gives steadier numbers.
 from __future__ import annotations
 
 import argparse
+import resource
 import time
+import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
@@ -47,6 +53,22 @@ def best_times(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, 
             fn()
             best[name] = min(best[name], time.perf_counter() - start)
     return best
+
+
+def memory_use(fn: Callable[[], object], calls: int = 10) -> tuple[float, float]:
+    """(minor page faults per call, peak traced memory of one call in MB), after a warm-up."""
+    fn()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        fn()
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
+    tracemalloc.start()
+    try:
+        fn()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return faults, peak / 2**20
 
 
 def handwritten_backprop(weights, biases, x, y):
@@ -116,9 +138,12 @@ def main(argv: list[str] | None = None) -> list[Target]:
     hand_t = times["hand-written backprop"]
     print(f"MLP {'-'.join(map(str, sizes))}, batch {args.batch}, float64, tanh; "
           f"best of {args.repeats} (max |difference| to hand-written: {error:.1e})")
-    print(f"{'':28}{'time [ms]':>10}{'/ forward':>11}{'/ hand-written':>16}")
+    print(f"{'':28}{'time [ms]':>10}{'/ forward':>11}{'/ hand-written':>16}"
+          f"{'faults/call':>13}{'peak MB':>9}")
     for name, t in times.items():
-        print(f"{name:28}{1e3 * t:10.2f}{t / forward_t:11.2f}{t / hand_t:16.2f}")
+        faults, peak = memory_use(rows[name])
+        print(f"{name:28}{1e3 * t:10.2f}{t / forward_t:11.2f}{t / hand_t:16.2f}"
+              f"{faults:13.0f}{peak:9.2f}")
     ours_t = times["mlp.gradients (backslash)"]
     print(f"targets: gradients / hand-written = {ours_t / hand_t:.2f} (≤ 1.2), "
           f"gradients / forward = {ours_t / forward_t:.2f} (≤ 3)")

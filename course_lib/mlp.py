@@ -26,6 +26,13 @@ Since dℓ = ⟨X_L − y, dX_L⟩ = ⟨g, (I − L)⁻¹ D dP⟩ with g = (0, �
     ∇_P ℓ = Dᵀ• λ,    where    (I − L)ᵀ• λ = g
 
 is upper triangular: `substitution.backslash` solves it, and that solve is backpropagation.
+`gradients` makes it one solve: with the parameters as the first nodes of the computation, its
+Jacobian is J = [[0, 0], [D, L]], and the two equations above are the rows of
+
+    (I − J)ᵀ• [∇_P ℓ; λ] = [[I, −Dᵀ•], [0, (I − L)ᵀ•]] [∇_P ℓ; λ] = [0; g],
+
+upper triangular again: back substitution finds λ_L, …, λ_1, then every ∂ℓ/∂W_i and ∂ℓ/∂b_i.
+(I − J)ᵀ• is −(Jᵀ − I), notebook 03's Lagrange matrix with operator elements.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ import numpy as np
 import scipy.special
 
 from course_lib.operators import Hadamard, Identity, LeftMultiply, RightMultiply, transpose_dot
-from course_lib.substitution import backslash, block_multiply
+from course_lib.substitution import all_finite, backslash
 
 
 def _relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -101,10 +108,12 @@ def perturbation_system(weights: Sequence[np.ndarray], biases: Sequence[np.ndarr
 def gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
               y: np.ndarray, activation: str = "tanh"
               ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    r"""(∂ℓ/∂W_i, ∂ℓ/∂b_i) for every layer, by back substitution on the operator system.
+    r"""(∂ℓ/∂W_i, ∂ℓ/∂b_i) for every layer, by one back substitution on the operator system
 
-        (I − L)ᵀ• λ = (0, …, 0, X_L − y)        solved by `backslash`
-        ∇_P ℓ = Dᵀ• λ
+        [ I   −Dᵀ•      ] [∇_P ℓ]   [      0       ]
+        [ 0   (I − L)ᵀ• ] [  λ  ] = [(0, …, X_L − y)],
+
+    whose rows say (I − L)ᵀ• λ = g and ∇_P ℓ = Dᵀ• λ.
     """
     weights, biases, x, y = _check(weights, biases, x, y, activation)
     _, grads = _loss_and_gradients(weights, biases, x, y, activation)
@@ -154,7 +163,7 @@ def _forward(weights: list, biases: list, x: np.ndarray, activation: str) -> lis
             z = W @ outputs[-1]
             z += b  # Z_i = W_i X_{i−1} + b_i
             outputs.append(z if i == len(weights) - 1 else h(z, out=z))  # the last is linear
-        if not _all_finite(outputs[-1]):
+        if not all_finite(outputs[-1]):
             raise ValueError(f"the forward pass overflowed in layer {i + 1}: weights or "
                              "inputs are too large")
     return outputs
@@ -186,12 +195,23 @@ def _perturbation_system(weights: list, outputs: list, activation: str
     return L, D
 
 
-def _identity_minus(L: np.ndarray) -> np.ndarray:
-    r"""I − L for a matrix of operators (zeros stay None)."""
-    A = np.full(L.shape, None, dtype=object)
-    for i, j in np.ndindex(L.shape):
-        A[i, j] = Identity() if i == j else (None if L[i, j] is None else -L[i, j])
-    return A
+def _adjoint_system(L: np.ndarray, D: np.ndarray) -> np.ndarray:
+    r"""(I − J)ᵀ• for the Jacobian J of the whole computation, zeros as None.
+
+    The nodes are the parameters and the layers in the order they are computed: W_1, b_1, X_1,
+    W_2, b_2, X_2, …, W_L, b_L, X_L (node 3(i−1) + k for k = 0, 1, 2). Row X_i of J holds
+    D[i, W_i], D[i, b_i] and L[i, i−1]; the parameters' rows are zero. Back substitution then
+    meets the unknowns in backprop's order: λ_L, ∂ℓ/∂b_L, ∂ℓ/∂W_L, λ_{L−1}, …
+    """
+    layers = L.shape[0]
+    node_of_column = [3 * (k // 2) + k % 2 for k in range(2 * layers)]  # dW_i, db_i in D
+    node_of_column += [3 * k + 2 for k in range(layers)]  # dX_i in L
+    minus_J = np.full((3 * layers, 3 * layers), None, dtype=object)  # I − J, off the diagonal
+    for (i, k), element in np.ndenumerate(np.hstack([D, L])):
+        if element is not None:
+            minus_J[3 * i + 2, node_of_column[k]] = -element
+    np.fill_diagonal(minus_J, Identity())  # one object: Identity holds no state
+    return transpose_dot(minus_J)
 
 
 def _loss_and_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarray,
@@ -199,15 +219,15 @@ def _loss_and_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarra
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked, and raised, below
         outputs = _forward(weights, biases, x, activation)
         L, D = _perturbation_system(weights, outputs, activation)
-        # ∂ℓ/∂X_L = X_L − y; the hidden layers' blocks of g are zero (None: nothing allocated)
-        g = [None] * (len(weights) - 1) + [outputs[-1] - y]
-        lam = backslash(transpose_dot(_identity_minus(L)), g)  # (I − L)ᵀ• λ = g
-        del g, L  # free what the solve no longer needs before the large ∂ℓ/∂W_i are made
-        grads = block_multiply(transpose_dot(D), lam)  # ∇_P ℓ = Dᵀ• λ
+        # ∂ℓ/∂X_L = X_L − y; every other block of the right-hand side is zero (None: no array)
+        rhs = [None] * (3 * len(weights) - 1) + [outputs[-1] - y]
         value = _loss(outputs[-1], y)
-    if not all(_all_finite(dP) for dP in grads):
-        raise ValueError("the gradient overflowed: weights or inputs are too large")
-    return value, (list(grads[0::2]), list(grads[1::2]))
+        try:
+            solution = backslash(_adjoint_system(L, D), rhs)
+        except ValueError as err:  # the input was checked, so this is overflow
+            raise ValueError(f"the gradient overflowed: weights or inputs are too large ({err})"
+                             ) from None
+    return value, (list(solution[0::3]), list(solution[1::3]))
 
 
 # -- input checks ----------------------------------------------------------------------------
@@ -219,16 +239,9 @@ def _array(a: object, label: str) -> np.ndarray:
         raise TypeError(f"{label} must be a real numeric array, got dtype {arr.dtype}")
     if arr.ndim != 2:
         raise ValueError(f"{label} must be a 2-D array, got shape {arr.shape}")
-    if not _all_finite(arr):
+    if not all_finite(arr):
         raise ValueError(f"{label} contains non-finite values (nan or inf)")
     return arr.astype(float, copy=False)
-
-
-def _all_finite(a: np.ndarray) -> bool:
-    """Whether every entry is finite: nan and ±inf make the sum non-finite, so one cheap pass
-    settles it unless the sum itself overflows."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.isfinite(a.sum())) or bool(np.isfinite(a).all())
 
 
 def _check(weights: Sequence, biases: Sequence, x: object, y: object | None, activation: str
