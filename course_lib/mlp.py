@@ -38,7 +38,7 @@ upper triangular again: back substitution finds λ_L, …, λ_1, then every ∂�
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import MappingProxyType
 
 import numpy as np
@@ -177,6 +177,31 @@ def _loss(output: np.ndarray, y: np.ndarray) -> float:
     return value
 
 
+class _Slope(Hadamard):
+    r"""Hadamard(Δ) with Δ = h'(Z) computed from the layer output X = h(Z) when it acts.
+
+    Δ is not stored: while a backward pass runs, the system then holds the activations X_i
+    (which D needs anyway) and not also their slopes, as hand-written backprop does; `backslash`
+    applies each Hadamard(Δ_i) once, sharing Δ_i ∘ λ_i among its three users. `.M` makes Δ.
+    """
+
+    def __init__(self, output: np.ndarray, slope: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.output, self.slope = output, slope
+        self.in_shape = self.out_shape = output.shape
+
+    @property
+    def M(self) -> np.ndarray:
+        return self.slope(self.output)
+
+    def _apply(self, X: np.ndarray) -> np.ndarray:
+        delta = self.slope(self.output)  # a new array: Δ ∘ X can overwrite it
+        delta *= X
+        return delta
+
+    def __repr__(self) -> str:
+        return f"Hadamard({self.output.shape[0]}×{self.output.shape[1]})"
+
+
 def _perturbation_system(weights: list, outputs: list, activation: str
                          ) -> tuple[np.ndarray, np.ndarray]:
     slope = ACTIVATIONS[activation][1]
@@ -185,9 +210,9 @@ def _perturbation_system(weights: list, outputs: list, activation: str
     D = np.full((n, 2 * n), None, dtype=object)
     ones = np.ones((1, outputs[0].shape[1]))
     for i, W in enumerate(weights):  # row i is layer i+1: X_{i+1} from X_i
-        # Δ ∘ (·) with Δ = h'(Z); the linear last layer has none
-        # (the arrays are checked once, so the operators skip their own checks)
-        delta = Identity() if i == n - 1 else Hadamard(slope(outputs[i + 1]), check=False)
+        # Δ ∘ (·) with Δ = h'(Z), made from X_{i+1} when applied; the linear last layer has
+        # none (the arrays are checked once, so the operators skip their own checks)
+        delta = Identity() if i == n - 1 else _Slope(outputs[i + 1], slope)
         if i > 0:
             L[i, i - 1] = delta @ LeftMultiply(W, check=False)  # dX_i ∋ Δ_i ∘ (W_i dX_{i−1})
         D[i, 2 * i] = delta @ RightMultiply(outputs[i], check=False)  # Δ_i ∘ (dW_i X_{i−1})

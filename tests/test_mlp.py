@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from course_lib import mlp
-from course_lib.operators import Identity
+from course_lib.operators import Hadamard, Identity
 from course_lib.substitution import block_multiply, forward_substitute
 
 ACTIVATIONS = ["tanh", "sigmoid", "relu"]
@@ -154,6 +154,25 @@ def test_perturbation_system_structure():
     assert nonzero(L) == {(1, 0), (2, 1)}  # strictly lower: layer i depends on layer i−1
     assert nonzero(D) == {(0, 0), (0, 1), (1, 2), (1, 3), (2, 4), (2, 5)}
     assert L[1, 0].out_shape == (4, 5) and D[0, 1].in_shape == (3, 1)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+def test_perturbation_system_slopes_are_the_activation_derivative(activation):
+    r"""Each Hadamard factor is Δ_i = h'(Z_i), checked against a central difference of h, and
+    acts as Hadamard(Δ_i) does (its Δ_i is made from X_i when it acts, not stored)."""
+    rng = np.random.default_rng(4)
+    weights = [rng.normal(size=(3, 2)), rng.normal(size=(2, 3))]
+    biases = [rng.normal(size=(3, 1)), rng.normal(size=(2, 1))]
+    x = rng.normal(size=(2, 6))
+    L, D = mlp.perturbation_system(weights, biases, x, activation)
+    Z = weights[0] @ x + biases[0]
+    h, eps = mlp.ACTIVATIONS[activation][0], 1e-6
+    slope = (h(Z + eps) - h(Z - eps)) / (2 * eps)
+    hadamard = D[0, 0].outer  # D[1, W_1] = Hadamard(Δ_1) @ RightMultiply(X_0)
+    assert np.allclose(hadamard.M, slope, atol=1e-6)
+    assert repr(hadamard) == "Hadamard(3×6)" and hadamard.T is hadamard
+    assert np.allclose(hadamard.dense((3, 6)), Hadamard(slope).dense((3, 6)), atol=1e-6)
+    assert D[0, 1].outer is hadamard and isinstance(L[1, 0].outer, Identity)  # last: linear
 
 
 def test_train_decreases_the_loss_and_keeps_the_inputs():
