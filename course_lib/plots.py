@@ -20,7 +20,8 @@ import numpy as np
 from course_lib.graph import Graph
 
 __all__ = ["depths", "graph_layout", "draw_graph", "nonzero_pattern", "spy",
-           "step_equation", "solution_column", "substitution_step", "loglog_scaling",
+           "step_equation", "solution_column", "substitution_step", "show_substitution_step",
+           "loglog_scaling",
            "marginal_bars", "update_marginal_bars",
            "factor_graph_layout", "draw_factor_graph", "bp_trajectories", "update_bp_trajectories",
            "named_bars", "update_named_bars", "plain_log_labels"]
@@ -212,7 +213,7 @@ def spy(matrix, labels: Iterable[str] | None = None, ax=None, title: str | None 
         ax.set_yticks([])
     if highlight_row is not None:
         ax.add_patch(plt.Rectangle((-0.5, highlight_row - 0.5), n_cols, 1, fill=False,
-                                   edgecolor="#c0392b", lw=2.5))
+                                   edgecolor="#c0392b", lw=2.5, gid="current row"))
     if title:
         ax.set_title(title)
     return ax
@@ -340,6 +341,32 @@ def substitution_step(matrix, step, labels: Iterable[str] | None = None, axes=No
     solution_column(step.solution, labels, current=step.row, used=[j for j, _, _ in step.terms],
                     ax=ax_c, symbol=symbol, title=f"{symbol} known so far")
     return ax_m, ax_c
+
+
+def show_substitution_step(axes, step, labels: Iterable[str] | None = None,
+                           symbol: str = "λ", title: str | None = None) -> None:
+    r"""Redraw a figure made by :func:`substitution_step` for another step of the same solve.
+
+    The matrix picture stays; its outline moves to the new row, the column of unknowns is
+    rebuilt, and the equation and titles are rewritten. About half the cost of a new figure
+    (the matrix's tick labels are the expensive part and are kept).
+    """
+    ax_m, ax_c = axes
+    labels = None if labels is None else list(labels)
+    name = str(step.row) if labels is None else labels[step.row]
+    highlight = [p for p in ax_m.patches if p.get_gid() == "current row"]
+    if len(highlight) != 1 or ax_m.images[0].get_array().shape[0] != len(step.solution):
+        raise ValueError("axes were not made by substitution_step for a solve of this size")
+    highlight[0].set_y(step.row - 0.5)
+    ax_m.set_title(f"the matrix: row {name} is solved now")
+    ax_c.clear()
+    solution_column(step.solution, labels, current=step.row, used=[j for j, _, _ in step.terms],
+                    ax=ax_c, symbol=symbol, title=f"{symbol} known so far")
+    fig = ax_m.figure
+    if fig.texts:  # the equation under the matrix, when substitution_step made the figure
+        fig.texts[0].set_text(step_equation(step, labels, symbol))
+    if title and fig._suptitle is not None:
+        fig._suptitle.set_text(title)
 
 
 def loglog_scaling(sizes, series: Mapping[str, Iterable[float]], ax=None,

@@ -141,7 +141,8 @@ def back_substitution_stepper(A, b, labels: Iterable[str] | None = None,
     :func:`course_lib.substitution.back_substitution_steps`; step s shows
     :func:`plots.substitution_step`: the matrix with the row being solved outlined, the
     unknowns known so far, and the row's equation x_i = (b_i − Σ_{j>i} A_ij x_j) / A_ii.
-    The records are kept as ``.steps``.
+    One figure serves every step (:func:`plots.show_substitution_step` moves it on) and each
+    step's picture is kept once drawn. The records are kept as ``.steps``.
     """
     steps = list(back_substitution_steps(A, b))  # checks A and b at once
     if not steps:
@@ -154,16 +155,23 @@ def back_substitution_stepper(A, b, labels: Iterable[str] | None = None,
     widgets.link((play, "value"), (slider, "value"))
 
     frames: dict[int, Image] = {}  # each step's picture is fixed: drawn once, then reused
+    figure_axes: list = []  # one figure, made for the first step shown, redrawn for the others
 
     def render(state: dict) -> None:
         s = min(max(int(state["step"]), 1), count)  # clamp: the slider could be set outside
+        title = f"back substitution, step {s} of {count}"
         if s not in frames:
-            ax_m, _ = plots.substitution_step(A, steps[s - 1], labels, symbol=symbol,
-                                              title=f"back substitution, step {s} of {count}")
-            try:  # substitution_step places its axes by hand: shown uncropped, drawn once
-                frames[s] = png_image(ax_m.figure)
-            finally:
-                plt.close(ax_m.figure)
+            if figure_axes:  # keep the matrix picture, move the outline, rewrite the text
+                plots.show_substitution_step(figure_axes, steps[s - 1], labels, symbol=symbol,
+                                             title=title)
+            else:
+                figure_axes.extend(plots.substitution_step(A, steps[s - 1], labels,
+                                                           symbol=symbol, title=title))
+                figure = figure_axes[0].figure
+                plt.close(figure)  # shown only as this widget's frames, never by pyplot
+                FigureCanvasAgg(figure)
+            # substitution_step places its axes by hand: shown uncropped, drawn once
+            frames[s] = png_image(figure_axes[0].figure)
         display(frames[s])
 
     box = _controlled([slider], render)

@@ -73,14 +73,43 @@ def test_substitution_step_draws_matrix_column_and_equation():
         plots.substitution_step(np.eye(2), steps[0])
 
 
+def render(figure) -> np.ndarray:
+    """The figure's pixels, drawn by Agg."""
+    canvas = figure.canvas
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+@pytest.mark.parametrize("labels", [LABELS, None])
+def test_show_substitution_step_redraws_as_a_new_figure_would(labels):
+    r"""A figure made for step 1 and moved to steps 3, then 2, has every pixel of the figure
+    made for that step directly (the stepper relies on it)."""
+    steps = list(back_substitution_steps(U, B))
+    axes = plots.substitution_step(U, steps[0], labels, title="step 1 of 3")
+    for k in (2, 1):
+        plots.show_substitution_step(axes, steps[k], labels, title=f"step {k + 1} of 3")
+        fresh = plots.substitution_step(U, steps[k], labels, title=f"step {k + 1} of 3")
+        assert np.array_equal(render(axes[0].figure), render(fresh[0].figure))
+        plt.close(fresh[0].figure)
+    with pytest.raises(ValueError, match="not made by substitution_step for a solve of this size"):
+        plots.show_substitution_step(axes, list(back_substitution_steps(np.eye(2) * -1,
+                                                                        [1.0, 1.0]))[0])
+    plt.close("all")
+
+
 def test_back_substitution_stepper_walks_the_rows_bottom_up(monkeypatch):
-    shown, draw = [], plots.substitution_step
+    shown, draw, redraw = [], plots.substitution_step, plots.show_substitution_step
 
     def recording(A, step, labels, symbol, title):
         shown.append((step.row, title))
         return draw(A, step, labels, symbol=symbol, title=title)
 
+    def re_recording(axes, step, labels, symbol, title):
+        shown.append((step.row, title))
+        return redraw(axes, step, labels, symbol=symbol, title=title)
+
     monkeypatch.setattr(plots, "substitution_step", recording)
+    monkeypatch.setattr(plots, "show_substitution_step", re_recording)
     box = widgets.back_substitution_stepper(U, B, LABELS)
     play, slider = box.children[0].children
     assert slider.description == "step" and (slider.min, slider.max) == (1, 3)
