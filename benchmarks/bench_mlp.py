@@ -25,7 +25,9 @@ is touched afresh, and a first touch costs about 4.5 µs on the sandboxed machin
 is built on (typically 0.2–0.5 µs elsewhere). Hence the forward pass overwrites Z_i with h(Z_i)
 and the system makes each slope Δ_i when it acts (storing them cost 256 more faults, ~0.06×).
 
-Measured and tried (2026-11): paired medians over 40 rounds gave 1.24–1.27× here. Dropping
+Measured and tried (2026-11): paired medians over 40 rounds gave 1.19–1.24× here; with the
+faults removed (glibc's trimming off, for diagnosis only) 1.20–1.21×, the rest being a fixed
+cost of about 1 ms per call (checks and Python objects: a 4-3-3-2 network takes 0.9 ms). Dropping
 the λ_i that no later row reads (a `keep=` option for backslash) freed 1 MB early but left the
 faults unchanged: the 1.6 MB ∂ℓ/∂W_1 does not fit in the holes, so it was not kept. Negating in
 place instead of allocating was slower. malloc tuning (MALLOC_TRIM_THRESHOLD_ and
