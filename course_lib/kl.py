@@ -115,6 +115,9 @@ def _attainable_support(centred: np.ndarray) -> np.ndarray:
     return res.x[s:] > 0.5
 
 
+_MAX_LOG_WEIGHT_STEP = 20.0  # i_projection's trust region: |Δ(θ·f(x))| ≤ 20, a factor e^20
+
+
 def i_projection(p, features, targets, *, return_theta: bool = False, tol: float = 1e-10,
                  max_iters: int = 100):
     r"""The I-projection of ``p`` onto the linear family ``{q : Σ_x q(x) f_k(x) = t_k}``.
@@ -124,11 +127,13 @@ def i_projection(p, features, targets, *, return_theta: bool = False, tol: float
     ``features`` has shape ``(K,) + p.shape``, ``targets`` shape ``(K,)``. θ minimises the
     convex dual ``g(θ) = log Z(θ) − θ·t``, ``Z(θ) = Σ_x p(x) exp(θ·f(x))``, whose gradient is
     ``∇g = E_q[f] − t`` and Hessian ``∇²g = Cov_q[f]``. We use Newton's method
-    ``θ ← θ − α Cov_q[f]⁺ (E_q[f] − t)`` with a backtracking (Armijo) line search on α:
+    ``θ ← θ − α (Cov_q[f] + μI)⁺ (E_q[f] − t)`` with a backtracking (Armijo) line search on α:
     K is small, so the exact K × K Hessian costs one pass over the states, and Newton
     converges quadratically (a few iterations to machine precision) where gradient descent
-    would crawl along the dual's ill-conditioned directions. The pseudo-inverse covers
-    linearly dependent features (θ is then not unique; the minimum-norm step is taken).
+    would crawl along the dual's ill-conditioned directions. Two safeguards, both idle near θ*:
+    a tiny μ = 10⁻³‖∇g‖·max|f − t| and a trust region (no θ·f(x) moves by more than 20 per
+    step), without which Newton could leap to where q sits on a few states and stall there.
+    The pseudo-inverse covers linearly dependent features (θ is then not unique).
 
     Targets outside the convex hull of ``{f(x) : p(x) > 0}`` are infeasible: ``ValueError``
     (found by a linear program, ``scipy.optimize.linprog``). Targets on the boundary of the
@@ -177,7 +182,18 @@ def i_projection(p, features, targets, *, return_theta: bool = False, tol: float
         if np.max(np.abs(gradient)) <= tol * scale:
             break
         hessian = (g * q) @ g.T - np.outer(gradient, gradient)  # Cov_q[f]
-        step = -np.linalg.lstsq(hessian, gradient, rcond=None)[0]  # Newton: H δ = −∇g
+        # Newton: (H + μI) δ = −∇g. The tiny μ = 10⁻³ ‖∇g‖·scale vanishes at θ* (the last
+        # steps stay Newton's) but gives δ a component along directions where Cov_q[f] is
+        # singular: where q has (all but) left some states, a plain Newton step cannot reach them
+        mu = 1e-3 * float(np.linalg.norm(gradient)) * scale
+        step = -np.linalg.lstsq(hessian + mu * np.eye(n_features), gradient, rcond=None)[0]
+        # A trust region on the log-weights: no state's θ·f may move by more than 20 in one
+        # step. Far from θ*, a full Newton step can leap to where q sits on a few states,
+        # Cov_q[f] is singular and the way back is flat (a random case stalled there at
+        # ‖∇g‖ = 0.03); near θ* the steps are small and this never binds.
+        reach = float(np.abs(step @ g).max())
+        if reach > _MAX_LOG_WEIGHT_STEP:
+            step *= _MAX_LOG_WEIGHT_STEP / reach
         slope, current, alpha = float(gradient @ step), dual(theta), 1.0
         if -slope > 1e-13 * (1 + abs(current)):  # else: the decrease is below rounding; full step
             while dual(theta + alpha * step) > current + 1e-4 * alpha * slope and alpha > 1e-12:

@@ -6,6 +6,7 @@ written out by hand, and random competitors for the projections' optimality.
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -90,6 +91,30 @@ def linear_families(draw, zeros=False):
 
 def expectations(q, features):
     return (features * q).sum(axis=tuple(range(1, q.ndim + 1)))
+
+
+def _stalled_cases():
+    r"""Two I-projections on which plain Newton stalled (found by hypothesis): its first step
+    leapt to where q sat on two states; and a state of p at 10⁻¹⁷ that the target gives 1/3."""
+    p = np.array([0.39494071, 0.59223638, 0.01150477, 0.00131815])
+    features = np.array([[0.38062255, 0.30352209, -0.28043583, -0.36328155],
+                         [0.7784228, -0.36708129, -0.41302384, -1.02835601]])
+    yield p / p.sum(), features, np.array([-0.30500636, -0.81079333])
+    features = np.random.default_rng(5).normal(size=(2, 4))
+    yield (np.array([0.0, 0.75, 0.25 - 1e-17, 1e-17]), features,
+           features @ np.array([0.0, 1 / 3, 1 / 3, 1 / 3]))
+
+
+@pytest.mark.parametrize("case", list(_stalled_cases()))
+def test_i_projection_converges_where_plain_newton_stalled(case):
+    p, features, targets = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "Newton's method stopped" warning
+        q, theta = kl.i_projection(p, features, targets, return_theta=True)
+    np.testing.assert_allclose(features @ q, targets, atol=1e-8)
+    support = p > 0
+    log_ratio = np.log(q[support]) - np.log(p[support]) - (theta @ features)[support]
+    assert np.ptp(log_ratio) < 1e-6  # q ∝ p exp(θ·f): an exponential tilt
 
 
 @settings(max_examples=60, deadline=None)
