@@ -26,13 +26,15 @@ Since dℓ = ⟨X_L − y, dX_L⟩ = ⟨g, (I − L)⁻¹ D dP⟩ with g = (0, �
     ∇_P ℓ = Dᵀ• λ,    where    (I − L)ᵀ• λ = g
 
 is upper triangular: `substitution.backslash` solves it, and that solve is backpropagation.
-`gradients` makes it one solve: with the parameters as the first nodes of the computation, its
-Jacobian is J = [[0, 0], [D, L]], and the two equations above are the rows of
+`gradients` makes it one solve: with the parameters as nodes of the computation, listed first,
+its Jacobian is J = [[0, 0], [D, L]], and the two equations above are the rows of
 
     (I − J)ᵀ• [∇_P ℓ; λ] = [[I, −Dᵀ•], [0, (I − L)ᵀ•]] [∇_P ℓ; λ] = [0; g],
 
-upper triangular again: back substitution finds λ_L, …, λ_1, then every ∂ℓ/∂W_i and ∂ℓ/∂b_i.
-(I − J)ᵀ• is −(Jᵀ − I), notebook 03's Lagrange matrix with operator elements.
+upper triangular again. (I − J)ᵀ• is −(Jᵀ − I), notebook 03's Lagrange matrix with operator
+elements. The code lists the nodes in the order they are computed, W_1, b_1, X_1, W_2, …: the
+same system with rows and columns permuted, still upper triangular, and back substitution then
+meets the unknowns in backprop's order, λ_L, ∂ℓ/∂b_L, ∂ℓ/∂W_L, λ_{L−1}, …
 """
 
 from __future__ import annotations

@@ -80,15 +80,11 @@ def _matrix(a: Any, role: str, owner: str, check: bool) -> np.ndarray:
     return arr.astype(float) if arr.dtype.kind in "biu" else arr
 
 
-_SCALAR_TYPES: dict[type, bool] = {}
-
-
 def _is_scalar(c: Any) -> bool:
-    """A number but not a bool; cached per type (the abstract-class test is slow)."""
-    kind = type(c)
-    if kind not in _SCALAR_TYPES:
-        _SCALAR_TYPES[kind] = issubclass(kind, numbers.Number) and not issubclass(kind, bool)
-    return _SCALAR_TYPES[kind]
+    """A number but not a bool (the plain Python types first: the abstract-class test is slow)."""
+    if type(c) in (float, int, complex):
+        return True
+    return isinstance(c, numbers.Number) and not isinstance(c, bool)
 
 
 class Operator:
@@ -434,5 +430,5 @@ def transpose_dot(M: np.ndarray) -> np.ndarray:
     for i, row in enumerate(M.tolist()):
         for j, m in enumerate(row):
             if m is not None:
-                out[j, i] = m if _is_scalar(m) else m.T
+                out[j, i] = m.T if isinstance(m, Operator) or not _is_scalar(m) else m
     return out

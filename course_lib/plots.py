@@ -324,7 +324,6 @@ def substitution_step(matrix, step, labels: Iterable[str] | None = None, axes=No
     n = len(step.solution)
     if nonzero_pattern(matrix).shape != (n, n):
         raise ValueError(f"the step has {n} unknowns but the matrix is not {n} × {n}")
-    name = str(step.row) if labels is None else labels[step.row]
     if axes is None:
         fig = plt.figure(figsize=(9.0, 5.6))
         side = 0.68  # the matrix box: square in inches, 0.68 of the figure's height
@@ -336,11 +335,18 @@ def substitution_step(matrix, step, labels: Iterable[str] | None = None, axes=No
             fig.suptitle(title)
     else:
         ax_m, ax_c = axes
-    spy(matrix, labels, ax=ax_m, title=f"the matrix: row {name} is solved now",
-        highlight_row=step.row)
+    spy(matrix, labels, ax=ax_m, highlight_row=step.row)
+    _show_solved(ax_m, ax_c, step, labels, symbol)
+    return ax_m, ax_c
+
+
+def _show_solved(ax_m, ax_c, step, labels: list | None, symbol: str) -> None:
+    r"""The parts of a :func:`substitution_step` figure that change with the step: the
+    matrix's title and the column of unknowns (drawn on an empty ``ax_c``)."""
+    name = str(step.row) if labels is None else labels[step.row]
+    ax_m.set_title(f"the matrix: row {name} is solved now")
     solution_column(step.solution, labels, current=step.row, used=[j for j, _, _ in step.terms],
                     ax=ax_c, symbol=symbol, title=f"{symbol} known so far")
-    return ax_m, ax_c
 
 
 def show_substitution_step(axes, step, labels: Iterable[str] | None = None,
@@ -353,15 +359,12 @@ def show_substitution_step(axes, step, labels: Iterable[str] | None = None,
     """
     ax_m, ax_c = axes
     labels = None if labels is None else list(labels)
-    name = str(step.row) if labels is None else labels[step.row]
     highlight = [p for p in ax_m.patches if p.get_gid() == "current row"]
     if len(highlight) != 1 or ax_m.images[0].get_array().shape[0] != len(step.solution):
         raise ValueError("axes were not made by substitution_step for a solve of this size")
     highlight[0].set_y(step.row - 0.5)
-    ax_m.set_title(f"the matrix: row {name} is solved now")
     ax_c.clear()
-    solution_column(step.solution, labels, current=step.row, used=[j for j, _, _ in step.terms],
-                    ax=ax_c, symbol=symbol, title=f"{symbol} known so far")
+    _show_solved(ax_m, ax_c, step, labels, symbol)
     fig = ax_m.figure
     if fig.texts:  # the equation under the matrix, when substitution_step made the figure
         fig.texts[0].set_text(step_equation(step, labels, symbol))
