@@ -90,7 +90,7 @@ def loss(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndar
          y: np.ndarray, activation: str = "tanh") -> float:
     r"""ℓ = ½ ‖X_L − y‖²_F, summed over the batch."""
     weights, biases, x, y = _check(weights, biases, x, y, activation)
-    return _loss(_forward(weights, biases, x, activation)[-1], y)
+    return _residual_and_loss(_forward(weights, biases, x, activation, y)[-1], y)[1]
 
 
 def perturbation_system(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
@@ -138,12 +138,15 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.nda
     weights, biases = [W.copy() for W in weights], [b.copy() for b in biases]
     losses = []
     for step in range(steps + 1):
-        try:  # the parameters were finite at the start, so any overflow here is divergence
+        try:
             if step == steps:
-                losses.append(_loss(_forward(weights, biases, x, activation)[-1], y))
+                output = _forward(weights, biases, x, activation, y)[-1]
+                losses.append(_residual_and_loss(output, y)[1])
                 break
             value, (dweights, dbiases) = _loss_and_gradients(weights, biases, x, y, activation)
         except ValueError as err:
+            if step == 0:  # the caller's own parameters: a bad input or an overflow as such
+                raise
             raise ValueError(f"training diverged after {step} steps ({err}); "
                              "try a smaller learning_rate") from None
         losses.append(value)
@@ -154,29 +157,52 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.nda
     return weights, biases, losses
 
 
-# -- the computation, on checked input ---------------------------------------------------------
+# -- the computation, on input of checked types and shapes ------------------------------------
 
 
-def _forward(weights: list, biases: list, x: np.ndarray, activation: str) -> list[np.ndarray]:
+def _forward(weights: list, biases: list, x: np.ndarray, activation: str,
+             y: np.ndarray | None = None) -> list[np.ndarray]:
+    r"""[X_0, …, X_L], checking each Z_i = W_i X_{i−1} + b_i for nan and inf before h acts.
+
+    That check is also the input check: in IEEE arithmetic a nan or ±inf among W_i, b_i and
+    X_{i−1} makes Z_i non-finite (each W_i[k, j] X_{i−1}[j, c] enters the sum, and ±inf·0 is
+    nan), so only then are the inputs scanned, to name the culprit (`_blame`). Z_i is checked
+    before h because a saturating h would hide an inf: tanh(inf) = 1.
+    """
     h = ACTIVATIONS[activation][0]
     outputs = [x]
     for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
         with np.errstate(over="ignore", invalid="ignore"):  # checked just below
             z = W @ outputs[-1]
             z += b  # Z_i = W_i X_{i−1} + b_i
-            outputs.append(z if i == len(weights) - 1 else h(z, out=z))  # the last is linear
-        if not all_finite(outputs[-1]):
-            raise ValueError(f"the forward pass overflowed in layer {i + 1}: weights or "
-                             "inputs are too large")
+        if not all_finite(z):
+            raise _blame(weights, biases, x, y, f"the forward pass overflowed in layer {i + 1}: "
+                         "weights or inputs are too large")
+        outputs.append(z if i == len(weights) - 1 else h(z, out=z))  # the last is linear
     return outputs
 
 
-def _loss(output: np.ndarray, y: np.ndarray) -> float:
-    with np.errstate(over="ignore"):
-        value = 0.5 * float(np.sum((output - y) ** 2))  # ½ ‖X_L − y‖²_F
+def _residual_and_loss(output: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    r"""(X_L − y, ℓ = ½ ‖X_L − y‖²_F) for a finite X_L: a non-finite ℓ is y's fault or overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        residual = output - y
+    value = 0.5 * float(np.vdot(residual, residual))  # BLAS: an overflow to inf raises no warning
     if not np.isfinite(value):
-        raise ValueError("the loss overflowed: the outputs are too far from y")
-    return value
+        raise _blame([], [], None, y, "the loss overflowed: the outputs are too far from y")
+    return residual, value
+
+
+def _blame(weights: list, biases: list, x: np.ndarray | None, y: np.ndarray | None,
+           otherwise: str) -> ValueError:
+    r"""The error for a non-finite result: the first input holding a nan or inf, in the order
+    weights, biases, x, y (so the same input is named whatever result showed it), or else
+    `otherwise` — finite input, so the arithmetic overflowed."""
+    named = [(W, f"weights[{i}]") for i, W in enumerate(weights)]
+    named += [(b, f"biases[{i}]") for i, b in enumerate(biases)] + [(x, "x"), (y, "y")]
+    for arr, label in named:
+        if arr is not None and not all_finite(arr):
+            return ValueError(f"{label} contains non-finite values (nan or inf)")
+    return ValueError(otherwise)
 
 
 class _Slope(Hadamard):
@@ -243,15 +269,15 @@ def _adjoint_system(L: np.ndarray, D: np.ndarray) -> np.ndarray:
 
 def _loss_and_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarray,
                         activation: str) -> tuple[float, tuple[list, list]]:
+    outputs = _forward(weights, biases, x, activation, y)  # checks the inputs' finiteness
+    residual, value = _residual_and_loss(outputs[-1], y)
+    L, D = _perturbation_system(weights, outputs, activation)
+    # ∂ℓ/∂X_L = X_L − y; every other block of the right-hand side is zero (None: no array)
+    rhs = [None] * (3 * len(weights) - 1) + [residual]
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked, and raised, below
-        outputs = _forward(weights, biases, x, activation)
-        L, D = _perturbation_system(weights, outputs, activation)
-        # ∂ℓ/∂X_L = X_L − y; every other block of the right-hand side is zero (None: no array)
-        rhs = [None] * (3 * len(weights) - 1) + [outputs[-1] - y]
-        value = _loss(outputs[-1], y)
         try:
             solution = backslash(_adjoint_system(L, D), rhs)
-        except ValueError as err:  # the input was checked, so this is overflow
+        except ValueError as err:  # the input is finite (the forward pass showed it): overflow
             raise ValueError(f"the gradient overflowed: weights or inputs are too large ({err})"
                              ) from None
     return value, (list(solution[0::3]), list(solution[1::3]))
@@ -266,13 +292,13 @@ def _array(a: object, label: str) -> np.ndarray:
         raise TypeError(f"{label} must be a real numeric array, got dtype {arr.dtype}")
     if arr.ndim != 2:
         raise ValueError(f"{label} must be a 2-D array, got shape {arr.shape}")
-    if not all_finite(arr):
-        raise ValueError(f"{label} contains non-finite values (nan or inf)")
     return arr.astype(float, copy=False)
 
 
 def _check(weights: Sequence, biases: Sequence, x: object, y: object | None, activation: str
            ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray | None]:
+    r"""Types and shapes, as float arrays. Finiteness is not scanned here: the forward pass's
+    check of every Z_i (and of ℓ) implies it, and names the culprit when it fails (`_blame`)."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
     if isinstance(weights, np.ndarray) or isinstance(biases, np.ndarray):

@@ -4,6 +4,8 @@ Oracles, written here independently of the module: a plain numpy forward pass an
 central finite differences of that loss, and sympy.diff of the loss of a tiny network.
 """
 
+import re
+
 import numpy as np
 import pytest
 import sympy
@@ -235,6 +237,61 @@ BAD = [
 def test_bad_input_names_the_culprit(args, error, pattern):
     with pytest.raises(error, match=pattern):
         mlp.gradients(*args)
+
+
+@st.composite
+def poisoned_networks(draw):
+    r"""A network whose inputs hold nans or infs in one or two of its arrays, each bad entry
+    placed where its partner in the product W_i X_{i−1} is zero when that can be arranged (so
+    that only ±inf·0 = nan can reveal it): x's row j is zeroed for a bad W_1[k, j], W_1's column
+    j for a bad x[j, c], and with relu X_{i−1}'s row j (a bias of −10³) for a bad W_i[k, j].
+
+    Returns (args, activation, expected): args = [weights, biases, x, y] and expected the name
+    of the first array holding a non-finite value in the order weights, biases, x, y — found
+    here with np.isfinite, independently of the module.
+    """
+    weights, biases, x, y, activation = draw(networks())
+    args = [[W.copy() for W in weights], [b.copy() for b in biases], x.copy(), y.copy()]
+    pieces = [(0, i) for i in range(len(weights))] + [(1, i) for i in range(len(biases))]
+    pieces += [(2, None), (3, None)]
+    for which, i in draw(st.lists(st.sampled_from(pieces), min_size=1, max_size=2, unique=True)):
+        arr = args[which] if i is None else args[which][i]
+        k, j = draw(st.integers(0, arr.shape[0] - 1)), draw(st.integers(0, arr.shape[1] - 1))
+        arr[k, j] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+        if draw(st.booleans()):  # hide it behind a zero partner where possible
+            if which == 0 and i == 0:
+                args[2][j, :] = 0.0
+            elif which == 0 and activation == "relu":
+                args[1][i - 1][j] = -1e3  # X_{i−1}[j, :] = relu(… − 1000) = 0
+            elif which == 2:
+                args[0][0][:, k] = 0.0
+    names = [f"weights[{i}]" for i in range(len(weights))]
+    names += [f"biases[{i}]" for i in range(len(biases))] + ["x", "y"]
+    arrays = list(args[0]) + list(args[1]) + [args[2], args[3]]
+    expected = [n for n, a in zip(names, arrays, strict=True) if not np.isfinite(a).all()]
+    return args, activation, expected
+
+
+@settings(deadline=None, max_examples=150)
+@given(poisoned_networks())
+def test_a_nan_or_inf_anywhere_in_the_input_is_named(poisoned):
+    r"""The inputs are not scanned up front; the forward pass's check of every Z_i implies
+    their finiteness. Every public function must still name the first non-finite input."""
+    (weights, biases, x, y), activation, bad = poisoned
+    first = re.escape(bad[0]) + r" contains non-finite values"
+    for call in (lambda: mlp.gradients(weights, biases, x, y, activation),
+                 lambda: mlp.loss(weights, biases, x, y, activation),
+                 lambda: mlp.train(weights, biases, x, y, 2, 0.01, activation)):
+        with pytest.raises(ValueError, match=first):
+            call()
+    without_y = [name for name in bad if name != "y"]
+    if without_y:
+        with pytest.raises(ValueError, match=re.escape(without_y[0]) + " contains non-finite"):
+            mlp.forward(weights, biases, x, activation)
+        with pytest.raises(ValueError, match=re.escape(without_y[0]) + " contains non-finite"):
+            mlp.perturbation_system(weights, biases, x, activation)
+    else:
+        assert np.isfinite(mlp.forward(weights, biases, x, activation)[-1]).all()
 
 
 def test_bad_activation_lists_the_valid_ones():
