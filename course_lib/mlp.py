@@ -46,7 +46,7 @@ from types import MappingProxyType
 import numpy as np
 import scipy.special
 
-from course_lib.operators import Hadamard, Identity, LeftMultiply, RightMultiply, transpose_dot
+from course_lib.operators import Hadamard, Identity, LeftMultiply, RightMultiply
 from course_lib.substitution import all_finite, backslash
 
 
@@ -259,12 +259,13 @@ def _adjoint_system(L: np.ndarray, D: np.ndarray) -> np.ndarray:
     layers = L.shape[0]
     node_of_column = [3 * (k // 2) + k % 2 for k in range(2 * layers)]  # dW_i, db_i in D
     node_of_column += [3 * k + 2 for k in range(layers)]  # dX_i in L
-    minus_J = np.full((3 * layers, 3 * layers), None, dtype=object)  # I − J, off the diagonal
-    for (i, k), element in np.ndenumerate(np.hstack([D, L])):
-        if element is not None:
-            minus_J[3 * i + 2, node_of_column[k]] = -element
-    np.fill_diagonal(minus_J, Identity())  # one object: Identity holds no state
-    return transpose_dot(minus_J)
+    adjoint = np.full((3 * layers, 3 * layers), None, dtype=object)
+    for i, row in enumerate(np.hstack([D, L]).tolist()):  # row X_i of J
+        for k, element in enumerate(row):  # ((I − J)ᵀ•)[k, i] = −(J[i, k])ᵀ•, as transpose_dot
+            if element is not None:
+                adjoint[node_of_column[k], 3 * i + 2] = -element.T
+    np.fill_diagonal(adjoint, Identity())  # one object: Identity holds no state
+    return adjoint
 
 
 def _loss_and_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarray,

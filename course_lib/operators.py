@@ -49,6 +49,8 @@ def _fmt(shape: Shape) -> str:
 
 def _merge(a: Shape, b: Shape, where: Callable[[], str]) -> Shape:
     """Combine two partial shapes, raising if a known dimension disagrees."""
+    if a == b:
+        return a
     for da, db in zip(a, b, strict=True):
         if da is not None and db is not None and da != db:
             raise ValueError(f"{where()}: shapes {_fmt(a)} and {_fmt(b)} do not match")

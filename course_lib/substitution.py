@@ -36,6 +36,7 @@ The generator `back_substitution_steps` runs the same recurrence and yields one 
 
 from __future__ import annotations
 
+import cmath
 import numbers
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -156,12 +157,12 @@ def block_multiply(M: np.ndarray, x: Sequence[Any]) -> np.ndarray:
         raise ValueError(f"x has {len(x)} blocks but M has {M.shape[1]} columns")
     nonzero = [[(j, M[i, j]) for j in range(M.shape[1]) if not _is_zero(M[i, j])]
                for i in range(M.shape[0])]
-    products = _Products(element for row in nonzero for element in row)
+    products = _Products((i, j, m) for i, row in enumerate(nonzero) for j, m in row)
     y = np.empty(M.shape[0], dtype=object)
     for i, row in enumerate(nonzero):
         total = None
-        for j, m in row:
-            c, t = products.product(j, m, x[j], f"M[{i}, {j}]", f"x[{j}]")
+        for j, _ in row:
+            c, t = products.product(i, j, x[j], "M")
             if total is None:
                 total = products.owned(t, x[j]) if c == 1 else c * t
             else:
@@ -181,27 +182,29 @@ class _Products:
     """
 
     def __init__(self, elements: Any) -> None:
+        self.split: dict[tuple[int, int], tuple[Any, Any, Any]] = {}  # (i, j) -> (c, 𝒜, ℬ)
         self.users: dict[tuple[int, int], int] = {}  # (j, id(ℬ)) -> elements still to use ℬ x_j
-        for j, m in elements:
-            inner = _split(m)[2]
+        for i, j, m in elements:
+            self.split[i, j] = c, op, inner = _split(m)
             if inner is not None:
                 key = (j, id(inner))
                 self.users[key] = self.users.get(key, 0) + 1
         self.users = {key: n for key, n in self.users.items() if n > 1}  # only shared ones
         self.values: dict[tuple[int, int], Any] = {}  # (j, id(ℬ)) -> ℬ x_j, while needed
 
-    def product(self, j: int, m: Any, xj: Any, name: str, xname: str) -> tuple[Any, Any]:
-        c, op, inner = _split(m)
+    def product(self, i: int, j: int, xj: Any, name: str) -> tuple[Any, Any]:
+        r"""(c, t) with M_ij x_j = c t, for the element at (i, j) given to the constructor."""
+        c, op, inner = self.split[i, j]
         key = (j, id(inner))
         if inner is None or key not in self.users:
-            return c, _product(op, xj, name, xname)
+            return c, _product(op, xj, name, i, j)
         if key not in self.values:
-            self.values[key] = _product(inner, xj, name, xname)
+            self.values[key] = _product(inner, xj, name, i, j)
         shared = self.values[key]
         self.users[key] -= 1
         if self.users[key] == 0:  # the last user: let it go
             del self.users[key], self.values[key]
-        return c, _product(op.outer, shared, name, xname)
+        return c, _product(op.outer, shared, name, i, j)
 
     def owned(self, t: Any, xj: Any) -> Any:
         r"""t itself if it may become a block of a result, else a copy: an Identity-like 𝒜
@@ -274,19 +277,21 @@ def all_finite(a: np.ndarray) -> bool:
     if a.dtype.kind not in "fc":
         return True  # integers and booleans are always finite
     # vdot is BLAS, not a ufunc: an overflow to inf raises no floating-point warning
-    return bool(np.isfinite(np.vdot(a, a))) or bool(np.isfinite(a).all())
+    return cmath.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
 
 
 def _shape(e: Any) -> tuple[int, ...]:
     return tuple(getattr(e, "shape", ()))
 
 
-def _product(m: Any, x: Any, name: str, xname: str) -> Any:
-    r"""The product M_ij x_j: a number scales, a block or an operator acts with @."""
+def _product(m: Any, x: Any, name: str, i: int, j: int) -> Any:
+    r"""The product M_ij x_j (of the matrix called `name`): a number scales, a block or an
+    operator acts with @."""
     try:
         return m * x if _is_number(m) else m @ x
     except (ValueError, TypeError) as err:
-        raise ValueError(f"{name} cannot multiply {xname} of shape {_shape(x)}: {err}") from None
+        raise ValueError(f"{name}[{i}, {j}] cannot multiply x[{j}] of shape {_shape(x)}: {err}"
+                         ) from None
 
 
 # -- systems: one per kind of input, each supplying the arithmetic ----------------------------
@@ -425,21 +430,21 @@ class _Elements:
                     f"b[{i}] is None (a zero block) and row {i} of {name} has no nonzero element "
                     f"off the diagonal, so x[{i}] = 0 with no shape to give it: pass a zero array")
         self.inverses = [_diagonal_action(M[i, i], name, i, sizes[i]) for i in range(n)]
-        self.products = _Products(element for row in self.rows for element in row)
+        self.products = _Products((i, j, m) for i, row in enumerate(self.rows) for j, m in row)
 
     def row(self, i: int) -> list[tuple[int, Any]]:
         return self.rows[i]
 
     def subtract(self, r: Any, i: int, j: int, m: Any, xj: Any) -> Any:
         r"""r − M_ij x_j, with M_ij x_j = c·t from `_Products` and c folded in (r None is 0)."""
-        c, t = self.products.product(j, m, xj, f"{self.name}[{i}, {j}]", f"x[{j}]")
+        c, t = self.products.product(i, j, xj, self.name)
         if self.b[i] is not None:
-            expected, against = _shape(self.b[i]), f"b[{i}]"
+            expected = _shape(self.b[i])
         else:  # a zero b_i takes the shape of its row's first term
-            first = self.rows[i][0][0]
             expected = self.first_shape.setdefault(i, _shape(t))
-            against = f"{self.name}[{i}, {first}] x[{first}]"
         if _shape(t) != expected:  # numpy would broadcast silently
+            first = self.rows[i][0][0]
+            against = f"b[{i}]" if self.b[i] is not None else f"{self.name}[{i}, {first}] x[{first}]"
             raise ValueError(
                 f"{self.name}[{i}, {j}] x[{j}] has shape {_shape(t)}, "
                 f"but {against} has shape {expected}"
@@ -450,7 +455,6 @@ class _Elements:
 
     def solve_diagonal(self, i: int, r: Any) -> Any:
         how, d = self.inverses[i]
-        where = f"{self.name}[{i}, {i}]"
         try:
             if how == "solve":
                 v = np.linalg.solve(d, r)  # x_i = U_ii⁻¹ r for a block
@@ -460,13 +464,16 @@ class _Elements:
             else:
                 v = d @ r  # d = U_ii.inverse(), an operator
         except np.linalg.LinAlgError:
-            raise ValueError(f"the diagonal block {where} is singular (row {i})") from None
+            raise ValueError(f"the diagonal block {self.name}[{i}, {i}] is singular (row {i})"
+                             ) from None
         except (ValueError, TypeError) as err:
-            raise ValueError(f"the inverse of {where} cannot act on row {i}: {err}") from None
+            raise ValueError(f"the inverse of {self.name}[{i}, {i}] cannot act on row {i}: {err}"
+                             ) from None
         if isinstance(v, np.ndarray):
             if v.dtype.kind in "fc" and not all_finite(v):
                 raise _overflow(self.name, i)
-            if np.may_share_memory(v, self.b[i]):  # e.g. an Identity pivot: never alias b
+            if self.b[i] is not None and np.may_share_memory(v, self.b[i]):  # an Identity
+                v = v.copy()  # pivot returns r itself: never alias b
                 v = v.copy()
         elif _is_plain_number(v) and not np.isfinite(complex(v)):
             raise _overflow(self.name, i)
