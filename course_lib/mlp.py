@@ -115,7 +115,8 @@ def gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np
         [ I   −Dᵀ•      ] [∇_P ℓ]   [      0       ]
         [ 0   (I − L)ᵀ• ] [  λ  ] = [(0, …, X_L − y)],
 
-    whose rows say (I − L)ᵀ• λ = g and ∇_P ℓ = Dᵀ• λ.
+    whose rows say (I − L)ᵀ• λ = g and ∇_P ℓ = Dᵀ• λ. Only ∇_P ℓ is kept (`keep=`): each λ_i
+    is let go once Δ_i ∘ λ_i has been formed, as hand-written backprop lets its δ_i go.
     """
     weights, biases, x, y = _check(weights, biases, x, y, activation)
     _, grads = _loss_and_gradients(weights, biases, x, y, activation)
@@ -277,7 +278,9 @@ def _loss_and_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarra
     rhs = [None] * (3 * len(weights) - 1) + [residual]
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked, and raised, below
         try:
-            solution = backslash(_adjoint_system(L, D), rhs)
+            # only the gradients are wanted: each λ_i is let go once Δ_i ∘ λ_i is formed
+            parameters = [k for k in range(len(rhs)) if k % 3 != 2]
+            solution = backslash(_adjoint_system(L, D), rhs, keep=parameters)
         except ValueError as err:  # the input is finite (the forward pass showed it): overflow
             raise ValueError(f"the gradient overflowed: weights or inputs are too large ({err})"
                              ) from None

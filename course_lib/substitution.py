@@ -29,7 +29,10 @@ scalar `.c` and `.op`, like `operators.Scaled`) is applied as 𝒜 and its facto
 sum, so b_i − (−1)·𝒜x_j costs no pass to negate; and compositions 𝒜 @ ℬ in one column j with
 the same right factor ℬ (the same object) share ℬ x_j, computed once — in an MLP's adjoint
 system Hadamard(Δ_i) λ_i serves the λ_{i−1}, W_i and b_i rows, as hand-written backprop
-computes Δ_i ∘ λ_i once.
+computes Δ_i ∘ λ_i once. And with `keep=` the caller names the unknowns it wants; each other
+x_j is let go as soon as no product still to be formed reads it (after a shared ℬ x_j is made,
+its users no longer need x_j), as backprop drops an adjoint it has passed on: an MLP's solve
+then peaks at the memory of hand-written backprop (benchmarks/bench_mlp.py measures it).
 
 The generator `back_substitution_steps` runs the same recurrence and yields one record per row.
 """
@@ -38,7 +41,7 @@ from __future__ import annotations
 
 import cmath
 import numbers
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +80,7 @@ def _substitute(system: _Dense | _Elements, rows: Sequence[int]) -> Iterator[tup
         yield i, terms
 
 
-def backslash(U: Any, b: Any) -> Any:
+def backslash(U: Any, b: Any, *, keep: Iterable[int] | None = None) -> Any:
     r"""Solve the upper-triangular system U x = b by back substitution (U \ b).
 
         x_i = U_ii⁻¹ (b_i − Σ_{j>i} U_ij x_j),    i = n−1, …, 0.
@@ -86,11 +89,15 @@ def backslash(U: Any, b: Any) -> Any:
     exactly; returns a sympy Matrix), or a 2-D object array of numbers, blocks and operators
     (b a sequence of blocks; returns a 1-D object array of blocks x_i).
 
+    keep (object arrays only): the indices of the unknowns wanted. Every other x_j is let go
+    as soon as no product still to be formed needs it — as backprop drops an adjoint once it
+    has passed it on — and the result holds None in its place. Default: keep them all.
+
     Cost: one pass over the nonzero elements above the diagonal. For dense float arrays this is
     one Python step per row; scipy.linalg.solve_triangular runs the same recurrence in compiled
     code and is much faster for large n.
     """
-    system = _system(U, b, "U", upper=True)
+    system = _system(U, b, "U", upper=True, keep=keep)
     for _ in _substitute(system, range(system.n - 1, -1, -1)):
         pass
     return system.result()
@@ -99,14 +106,14 @@ def backslash(U: Any, b: Any) -> Any:
 back_substitute = backslash
 
 
-def forward_substitute(L: Any, b: Any) -> Any:
+def forward_substitute(L: Any, b: Any, *, keep: Iterable[int] | None = None) -> Any:
     r"""Solve the lower-triangular system L x = b by forward substitution.
 
         x_i = L_ii⁻¹ (b_i − Σ_{j<i} L_ij x_j),    i = 0, …, n−1.
 
     Same inputs, outputs and recurrence as `backslash`, rows visited top to bottom.
     """
-    system = _system(L, b, "L", upper=False)
+    system = _system(L, b, "L", upper=False, keep=keep)
     for _ in _substitute(system, range(system.n)):
         pass
     return system.result()
@@ -179,6 +186,7 @@ class _Products:
     element 𝒜 @ ℬ (`.outer`, `.inner`) whose right factor ℬ — the same object — occurs in
     several elements of column j applies ℬ to x_j once: the product is kept until its last
     user has taken it, then dropped. Other elements, numbers and blocks are applied directly.
+    `needs(j)` says whether a product still to be formed reads x_j itself.
     """
 
     def __init__(self, elements: Any) -> None:
@@ -191,20 +199,33 @@ class _Products:
                 self.users[key] = self.users.get(key, 0) + 1
         self.users = {key: n for key, n in self.users.items() if n > 1}  # only shared ones
         self.values: dict[tuple[int, int], Any] = {}  # (j, id(ℬ)) -> ℬ x_j, while needed
+        # reads of x_j still to come: one per element applied directly, one per shared ℬ
+        self.reads: dict[int, int] = {}
+        for (_, j), (_, _, inner) in self.split.items():
+            if inner is None or (j, id(inner)) not in self.users:
+                self.reads[j] = self.reads.get(j, 0) + 1
+        for j, _ in self.users:
+            self.reads[j] = self.reads.get(j, 0) + 1
 
     def product(self, i: int, j: int, xj: Any, name: str) -> tuple[Any, Any]:
         r"""(c, t) with M_ij x_j = c t, for the element at (i, j) given to the constructor."""
         c, op, inner = self.split[i, j]
         key = (j, id(inner))
         if inner is None or key not in self.users:
+            self.reads[j] -= 1
             return c, _product(op, xj, name, i, j)
         if key not in self.values:
+            self.reads[j] -= 1
             self.values[key] = _product(inner, xj, name, i, j)
         shared = self.values[key]
         self.users[key] -= 1
         if self.users[key] == 0:  # the last user: let it go
             del self.users[key], self.values[key]
         return c, _product(op.outer, shared, name, i, j)
+
+    def needs(self, j: int) -> bool:
+        r"""Whether a product still to be formed reads x_j (not only a shared ℬ x_j)."""
+        return self.reads.get(j, 0) > 0
 
     def owned(self, t: Any, xj: Any) -> Any:
         r"""t itself if it may become a block of a result, else a copy: an Identity-like 𝒜
@@ -297,16 +318,32 @@ def _product(m: Any, x: Any, name: str, i: int, j: int) -> Any:
 # -- systems: one per kind of input, each supplying the arithmetic ----------------------------
 
 
-def _system(M: Any, b: Any, name: str, upper: bool) -> _Dense | _Elements:
+def _system(M: Any, b: Any, name: str, upper: bool, keep: Iterable[int] | None = None
+            ) -> _Dense | _Elements:
     """Check the input and wrap it in the system class for its kind of element."""
-    if isinstance(M, sympy.MatrixBase):
-        return _sympy_system(M, b, name, upper)
-    if isinstance(M, np.ndarray) and M.dtype == object:
-        return _Elements(M, b, name, upper, result=_object_result)
-    arr = np.asarray(M)
+    arr = M if isinstance(M, sympy.MatrixBase | np.ndarray) else np.asarray(M)
+    if keep is not None and not (isinstance(arr, np.ndarray) and arr.dtype == object):
+        raise ValueError("keep applies to systems of blocks or operators (2-D object arrays); "
+                         f"a {type(M).__name__} system returns every unknown")
+    if isinstance(arr, sympy.MatrixBase):
+        return _sympy_system(arr, b, name, upper)
     if arr.dtype == object:
-        return _Elements(arr, b, name, upper, result=_object_result)
+        return _Elements(arr, b, name, upper, result=_object_result, keep=keep)
     return _Dense(arr, b, name, upper)
+
+
+def _check_keep(keep: Any, n: int) -> set[int]:
+    """The indices in keep, each an integer in range(n)."""
+    if isinstance(keep, str | bytes) or not isinstance(keep, Iterable):
+        raise TypeError(f"keep must be a collection of unknown indices, got {keep!r}")
+    indices = set()
+    for k in keep:
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+            raise TypeError(f"keep must hold integer indices, got {k!r}")
+        if not 0 <= k < n:
+            raise ValueError(f"keep holds {k}, but the unknowns are numbered 0 … {n - 1}")
+        indices.add(int(k))
+    return indices
 
 
 def _check_square(shape: tuple[int, ...], name: str) -> int:
@@ -395,8 +432,11 @@ class _Dense:
 class _Elements:
     r"""Elements that are numbers, blocks or operators; zeros are found once and skipped."""
 
-    def __init__(self, M: np.ndarray, b: Any, name: str, upper: bool, result: Any) -> None:
+    def __init__(self, M: np.ndarray, b: Any, name: str, upper: bool, result: Any,
+                 keep: Iterable[int] | None = None) -> None:
         self.n = n = _check_square(M.shape, name)
+        # the unknowns to let go once no product still needs them (None: keep every one)
+        self.released = None if keep is None else set(range(n)) - _check_keep(keep, n)
         b = list(b) if isinstance(b, Sequence | np.ndarray) else b
         if not isinstance(b, list) or len(b) != n:
             got = f"{len(b)} blocks" if isinstance(b, list) else f"a {type(b).__name__}"
@@ -438,6 +478,8 @@ class _Elements:
     def subtract(self, r: Any, i: int, j: int, m: Any, xj: Any) -> Any:
         r"""r − M_ij x_j, with M_ij x_j = c·t from `_Products` and c folded in (r None is 0)."""
         c, t = self.products.product(i, j, xj, self.name)
+        if self.released is not None and j in self.released and not self.products.needs(j):
+            self.x[j] = None  # not wanted, and every product of x_j has been formed
         if self.b[i] is not None:
             expected = _shape(self.b[i])
         else:  # a zero b_i takes the shape of its row's first term
@@ -489,6 +531,8 @@ class _Elements:
         return tuple((j, m, self.x[j]) for j, m in terms)
 
     def result(self) -> Any:
+        if self.released is not None:
+            return self._result([None if k in self.released else v for k, v in enumerate(self.x)])
         return self._result(self.x)
 
 

@@ -4,6 +4,8 @@ Oracles: numpy.linalg.solve on the dense (assembled) matrix, sympy's own LUsolve
 residual Σ_j M_ij x_j − b_i computed directly.
 """
 
+import weakref
+
 import numpy as np
 import pytest
 import sympy
@@ -422,6 +424,69 @@ def test_scalar_multiples_are_folded_not_applied():
     assert inner.calls == 1 and x[0][0, 0] == 6.0
 
 
+# -- keep: unknowns that are not wanted are let go early --------------------------------------
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.booleans(), st.data())
+def test_keep_returns_the_kept_unknowns_and_none_for_the_others(upper, data):
+    solve = backslash if upper else forward_substitute
+    for U, b in (data.draw(operator_systems(upper))[:2], data.draw(block_systems(upper))[:2]):
+        keep = data.draw(st.sets(st.integers(0, len(b) - 1)))
+        full, kept = solve(U, b), solve(U, b, keep=keep)
+        assert len(kept) == len(full)
+        for k, (a, c) in enumerate(zip(kept, full, strict=True)):
+            assert (a is None) if k not in keep else np.array_equal(a, c)
+
+
+class Watched(Operator):
+    """Applies an operator and keeps a weak reference to the matrix it was applied to."""
+
+    def __init__(self, op):
+        self.op, self.seen = op, None
+        self.in_shape, self.out_shape = op.in_shape, op.out_shape
+
+    def _apply(self, X):
+        self.seen = weakref.ref(X)
+        return self.op @ X
+
+
+class Probe(Operator):
+    """Identity that records, when applied, whether the watched matrix was still alive."""
+
+    def __init__(self, watched):
+        self.watched, self.alive = watched, []
+
+    def _apply(self, X):
+        self.alive.append(self.watched.seen() is not None)
+        return X.copy()
+
+
+@pytest.mark.parametrize("shared", [False, True])
+@pytest.mark.parametrize("keep", [None, [0, 1], [0, 1, 2]])
+def test_an_unknown_not_kept_is_let_go_after_its_last_product(shared, keep):
+    r"""x_2 is read by row 1 only (or by rows 1 and 0 through one shared right factor ℬ, so
+    row 0 reads ℬ x_2, not x_2). By the time row 0 is solved, x_2 must be gone unless kept —
+    as backprop drops an adjoint it has passed on — and the solution must not change."""
+    rng = np.random.default_rng(0)
+    watched = Watched(Hadamard(rng.normal(size=(2, 2))))
+    probe = Probe(watched)
+    U = np.full((3, 3), None, dtype=object)
+    U[0, 0] = U[1, 1] = U[2, 2] = Identity()
+    if shared:  # row 0 reads ℬ x_2 through probe @ ℬ, row 1 through 2·ℬ
+        U[1, 2], U[0, 2] = 2.0 * (Identity() @ watched), probe @ watched
+        U[0, 1] = LeftMultiply(rng.normal(size=(2, 2)))
+    else:  # x_2 → row 1 → x_1 → row 0 (through the probe)
+        U[1, 2], U[0, 1] = 2.0 * watched, probe
+    b = [rng.normal(size=(2, 2)) for _ in range(3)]
+    x = backslash(U, b, keep=keep)
+    assert probe.alive == [keep is None or 2 in keep]
+    reference = backslash(U, b)
+    for k in range(3):
+        assert (x[k] is None) == (keep is not None and k not in keep)
+        assert x[k] is None or np.array_equal(x[k], reference[k])
+
+
 # -- the step-by-step generator ---------------------------------------------------------------
 
 
@@ -520,6 +585,18 @@ BAD = [
      r"U\[0, 1\] x\[1\] has shape \(2, 3\), but b\[0\] has shape \(2, 2\)"),
     (lambda: backslash(objects([[Hadamard(np.ones((2, 2)))]]), [np.ones((3, 3))]), ValueError,
      r"inverse of U\[0, 0\] cannot act on row 0"),
+    # keep
+    (lambda: backslash(np.eye(2), np.ones(2), keep=[0]), ValueError,
+     "keep applies to systems of blocks or operators"),
+    (lambda: backslash(sympy.eye(2), [1, 1], keep=[0]), ValueError, "a MutableDenseMatrix system"),
+    (lambda: backslash(objects([[1, 0], [0, 1]]), [1.0, 1.0], keep=[2]), ValueError,
+     r"keep holds 2, but the unknowns are numbered 0 … 1"),
+    (lambda: backslash(objects([[1, 0], [0, 1]]), [1.0, 1.0], keep=[0.5]), TypeError,
+     "keep must hold integer indices, got 0.5"),
+    (lambda: backslash(objects([[1, 0], [0, 1]]), [1.0, 1.0], keep=1), TypeError,
+     "keep must be a collection of unknown indices, got 1"),
+    (lambda: forward_substitute(objects([[1, 0], [0, 1]]), [1.0, 1.0], keep=[True]), TypeError,
+     "keep must hold integer indices, got True"),
     # sympy
     (lambda: backslash(sympy.Matrix([[1, 0], [2, 1]]), [1, 1]), ValueError, r"U\[1, 0\] = 2"),
     (lambda: backslash(sympy.Matrix([[1, 1], [0, 0]]), [1, 1]), ValueError, r"row 1"),
