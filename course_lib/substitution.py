@@ -322,6 +322,9 @@ def _system(M: Any, b: Any, name: str, upper: bool, keep: Iterable[int] | None =
             ) -> _Dense | _Elements:
     """Check the input and wrap it in the system class for its kind of element."""
     arr = M if isinstance(M, sympy.MatrixBase | np.ndarray) else np.asarray(M)
+    if arr is not M and arr.dtype.kind not in "biufcO":  # a str, a list of strings, ...
+        raise TypeError(f"{name} must be a numeric array, a sympy Matrix or a 2-D object array "
+                        f"of blocks or operators, got {type(M).__name__} {M!r:.40}")
     if keep is not None and not (isinstance(arr, np.ndarray) and arr.dtype == object):
         raise ValueError("keep applies to systems of blocks or operators (2-D object arrays); "
                          f"a {type(M).__name__} system returns every unknown")

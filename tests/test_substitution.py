@@ -585,6 +585,9 @@ BAD = [
      r"U\[0, 1\] x\[1\] has shape \(2, 3\), but b\[0\] has shape \(2, 2\)"),
     (lambda: backslash(objects([[Hadamard(np.ones((2, 2)))]]), [np.ones((3, 3))]), ValueError,
      r"inverse of U\[0, 0\] cannot act on row 0"),
+    (lambda: backslash("upper", [1.0]), TypeError, "U must be a numeric array.*got str 'upper'"),
+    (lambda: forward_substitute([["a", "b"], ["c", "d"]], [1.0, 1.0]), TypeError,
+     "L must be a numeric array.*got list"),
     # keep
     (lambda: backslash(np.eye(2), np.ones(2), keep=[0]), ValueError,
      "keep applies to systems of blocks or operators"),
