@@ -1,4 +1,4 @@
-r"""Self-checks for the notebooks' exercises.
+r"""Value comparisons for the lessons' cells and the exercises' checks.
 
 Each check prints exactly one line starting with ``ok`` when the answer is right,
 and otherwise raises an ``AssertionError`` that shows what was expected and what
