@@ -128,3 +128,12 @@ def test_forbidding_reaches_a_function_of_the_standard_library():
         with exercise.forbidding({"math.comb": math.comb}, "use the recurrence", answer):
             exercise.call(answer, 2, 3, name="answer")
     assert math.comb(5, 2) == 10  # restored
+
+
+def test_messages_show_enough_digits_to_see_the_difference():
+    with pytest.raises(AssertionError, match=r"expected -0\.00499735\d+, got -0\.00499735\d+"):
+        exercise.agree(-0.0049973512, -0.0049973547, "gradient")
+    x = sympy.Symbol("x")
+    with pytest.raises(AssertionError) as err:
+        exercise.same_expression(x + 1, x, "f", allowed={x})
+    assert str(err.value).count("\n") == 1

@@ -125,15 +125,26 @@ def agree(got: Any, expected: Any, what: str, *, where: str = "", rtol: float = 
     if bad.any():
         at = f" {where}" if where else ""
         if e.ndim == 0:
-            raise AssertionError(f"{what}{at}: expected {float(e):.6g}, got {float(g):.6g}")
+            shown_e, shown_g = _digits(float(e), float(g))
+            raise AssertionError(f"{what}{at}: expected {shown_e}, got {shown_g}")
         k = tuple(int(i) for i in np.argwhere(bad)[0])
         hint = ""
         if np.allclose(g, -e, rtol=rtol, atol=atol):
             hint = " (every entry has the wrong sign)"
         elif e.ndim == 2 and e.shape[0] == e.shape[1] and np.allclose(g, e.T, rtol=rtol, atol=atol):
             hint = " (it is the transpose)"
+        shown_e, shown_g = _digits(float(e[k]), float(g[k]))
         raise AssertionError(f"{what}{at}: {int(bad.sum())} of {e.size} entries are off{hint}; "
-                             f"entry {list(k)}: expected {e[k]:.6g}, got {g[k]:.6g}")
+                             f"entry {list(k)}: expected {shown_e}, got {shown_g}")
+
+
+def _digits(expected: float, got: float) -> tuple[str, str]:
+    r"""The two numbers with as many significant digits as it takes to see them differ."""
+    for digits in (6, 9, 12, 17):
+        a, b = f"{expected:.{digits}g}", f"{got:.{digits}g}"
+        if a != b:
+            break
+    return a, b
 
 
 def ok(what: str) -> None:
@@ -219,8 +230,8 @@ def same_expression(got: Any, expected: sympy.Expr, what: str, *,
             raise AssertionError(f"{what} could not be evaluated to a number at a test point: "
                                  f"{_short(expr)}") from None
         if not abs(gv - ev) <= rtol * max(1.0, abs(ev)):
-            raise AssertionError(f"{what} differs from the expected expression:\n"
-                                 f"  expected {_short(expected, 120)}\n  got      {_short(expr, 120)}")
+            raise AssertionError(f"{what} differs: expected {_short(expected, 100)}\n"
+                                 f"  got {_short(expr, 100)}")
     return expr
 
 
