@@ -246,24 +246,29 @@ class Calls(dict):
     r"""Number of calls per spied function name, filled while a :func:`counting` block runs."""
 
 
-def _bindings(function: Callable, namespaces: Iterable[dict]) -> list[tuple[Any, str]]:
-    r"""Every (module or namespace, attribute) bound to ``function``: course_lib, numpy, scipy
-    modules already imported, the function's own module (``math`` for ``math.comb``), plus the
-    given namespaces (e.g. the notebook's globals)."""
-    found = []
-    home = getattr(function, "__module__", None) or ""  # e.g. "math" for math.comb
+def _bindings(functions: Mapping[str, Callable], namespaces: Iterable[dict]
+              ) -> dict[str, list[tuple[Any, str]]]:
+    r"""For each named function, every (module or namespace, attribute) bound to it: course_lib,
+    numpy and scipy modules already imported, the function's own module (``math`` for
+    ``math.comb``), plus the given namespaces (e.g. the notebook's globals). One pass over the
+    modules for all the functions."""
+    by_id = {id(f): name for name, f in functions.items()}
+    homes = {getattr(f, "__module__", None) or "" for f in functions.values()}
+    found: dict[str, list[tuple[Any, str]]] = {name: [] for name in functions}
     for mod_name, module in list(sys.modules.items()):
         if not isinstance(module, types.ModuleType):
             continue
-        if not (mod_name.startswith(("course_lib", "numpy", "scipy")) or mod_name == home):
+        if not (mod_name.startswith(("course_lib", "numpy", "scipy")) or mod_name in homes):
             continue
         for attr, value in list(vars(module).items()):
-            if value is function:
-                found.append((module, attr))
+            name = by_id.get(id(value))
+            if name is not None and value is functions[name]:
+                found[name].append((module, attr))
     for ns in namespaces:
         for attr, value in list(ns.items()):
-            if value is function:
-                found.append((ns, attr))
+            name = by_id.get(id(value))
+            if name is not None and value is functions[name]:
+                found[name].append((ns, attr))
     return found
 
 
@@ -273,9 +278,10 @@ def _patched(functions: Mapping[str, Callable], wrap: Callable[[str, Callable], 
     namespaces = list(namespaces)
     saved = []
     try:
+        bound = _bindings(functions, namespaces)
         for name, function in functions.items():
             wrapper = wrap(name, function)
-            for owner, attr in _bindings(function, namespaces):
+            for owner, attr in bound[name]:
                 if isinstance(owner, dict):
                     saved.append((owner, attr, owner[attr]))
                     owner[attr] = wrapper
