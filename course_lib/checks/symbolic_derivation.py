@@ -89,6 +89,8 @@ _FORBIDDEN = {
     "symbolic.solve_adjoints": symbolic.solve_adjoints,
     "symbolic.stationarity_equations": symbolic.stationarity_equations,
     "symbolic.naive_gradient": symbolic.naive_gradient,
+    "symbolic.output_expression": symbolic.output_expression,
+    "symbolic.shared_adjoint_op_count": symbolic.shared_adjoint_op_count,
     "lagrange.adjoints": lagrange.adjoints,
     "lagrange.lagrange_matrix": lagrange.lagrange_matrix,
     "autodiff.vjp": autodiff.vjp,
