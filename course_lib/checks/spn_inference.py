@@ -52,9 +52,10 @@ def shared_spn(rng: np.random.Generator) -> spn.Node:
 
 
 def random_evidence(root: spn.Node, rng: np.random.Generator) -> dict[str, int]:
-    r"""Each variable observed with probability 1/2, at a uniformly drawn state."""
-    k = spn.cardinalities(root)
-    return {X: int(rng.integers(k[X])) for X in spn.variables(root) if rng.random() < 0.5}
+    r"""Each variable observed with probability 1/2 (at least one), at a uniform state."""
+    k, names = spn.cardinalities(root), spn.variables(root)
+    seen = [X for X in names if rng.random() < 0.5] or [names[int(rng.integers(len(names)))]]
+    return {X: int(rng.integers(k[X])) for X in seen}
 
 
 def upward_values(root: spn.Node, evidence: dict[str, int]) -> dict[spn.Node, float]:
@@ -68,10 +69,11 @@ def upward_values(root: spn.Node, evidence: dict[str, int]) -> dict[spn.Node, fl
     return values
 
 
-def _fresh_networks(r: np.random.Generator) -> list[spn.Node]:
-    nets = [spn.random_spn(int(r.integers(2, 5)), r, n_states=int(r.integers(2, 4)),
-                           n_children=2) for _ in range(3)]
-    return nets + [shared_spn(r), shared_spn(r)]
+def _fresh_networks(r: np.random.Generator, trees: int = 3, dags: int = 2,
+                    largest: int = 4) -> list[spn.Node]:
+    nets = [spn.random_spn(int(r.integers(2, largest + 1)), r, n_states=int(r.integers(2, 4)),
+                           n_children=2) for _ in range(trees)]
+    return nets + [shared_spn(r) for _ in range(dags)]
 
 
 def downward_pass(downward: Callable, rng=None) -> None:
@@ -115,13 +117,13 @@ def one_solve_marginals(marginals_of: Callable, rng=None) -> None:
         A = Jᵀ − I of spn.to_graph(root) at λ(e),   A ∂ = −e_root  (one back substitution),
         P(X = v | e) = ∂S/∂λ_{X=v} / Σ_u ∂S/∂λ_{X=u}   (P(X | e without X) for observed X)
 
-    Tried on three random tree SPNs and two DAGs with fresh evidence, every entry against
-    ``spn.marginals``; ``backslash`` must be called exactly once per call, and no other solver
+    Tried on two random tree SPNs (2–3 variables) and a random DAG with fresh evidence, every
+    entry against ``spn.marginals``; ``backslash`` must be called exactly once per call, and no other solver
     (numpy/scipy solves, lagrange.adjoints, autodiff) nor spn's own passes may be used.
     """
     r = fresh_rng(rng)
     cases = []
-    for root in _fresh_networks(r):                         # the oracles, before the spies
+    for root in _fresh_networks(r, trees=2, dags=1, largest=3):  # small: the answer runs sympy
         evidence = random_evidence(root, r)
         cases.append((root, evidence, spn.marginals(root, evidence)))
     with counting({"backslash": backslash}, marginals_of) as calls, \
