@@ -109,6 +109,8 @@ def test_implicit_weight_gradient_accepts_right_answers(answer, capsys):
     (lambda z, lam: -np.outer((1 - z**2) * lam, z), "wrong sign"),
     (lambda z, lam: (1 - z**2) * lam, "shape"),                               # dℓ/du, not dℓ/dW
     (lambda z, lam: np.outer((1 - z**2) * lam, z)[:-1], "shape"),
+    (lambda z, lam: np.outer((1 - z**2) * lam, z_star), "raised NameError"),  # noqa: F821  (a notebook name)
+    (None, "no answer"),
 ])
 def test_implicit_weight_gradient_rejects_wrong_answers(answer, message):
     with pytest.raises(AssertionError, match=message) as err:
@@ -151,6 +153,8 @@ def test_gradient_descent_rate_accepts_right_answers(answer, capsys):
     lambda g, p, eta: iterative.spectral_radius(np.eye(len(p)) - _hessian(g, p)),       # no η
     lambda g, p, eta: 0.9917,                                                    # a number typed in
     lambda g, p, eta: np.eye(len(p)) - eta * _hessian(g, p),                     # the matrix
+    lambda g, p, eta: iterative.spectral_radius(np.eye(4) - eta * _hessian(g, p)),  # 4 parameters
+    None,
 ])
 def test_gradient_descent_rate_rejects_wrong_answers(answer):
     with pytest.raises(AssertionError) as err:
