@@ -20,7 +20,7 @@ from course_lib import autodiff, lagrange
 from course_lib.graph import Graph
 from course_lib.substitution import backslash, forward_substitute
 
-from .exercise import agree, call, counting, forbidding, fresh_rng, ok
+from .exercise import agree, answered, call, counting, forbidding, fresh_rng, ok
 
 __all__ = ["cheaper_jacobian", "tape", "weight_copies"]
 
@@ -209,6 +209,7 @@ def tape(Value: Any, rng: np.random.Generator | int | None = None) -> None:
     ``.grad`` compared with Graph.forward and lagrange.adjoints; course solvers forbidden.
     """
     r = fresh_rng(rng)
+    answered(Value, "Value")
     if not isinstance(Value, type) or not callable(getattr(Value, "backward", None)):
         raise AssertionError(f"`Value` should be a class with a backward method, got {Value!r}")
     for case in range(3):
