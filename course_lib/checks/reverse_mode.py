@@ -73,7 +73,7 @@ def cheaper_jacobian(answer: Callable, rng: np.random.Generator | int | None = N
         wants = {(n_out, 0)} if n_out < n_in else {(0, n_in)} if n_in < n_out else {(n_in, 0), (0, n_in)}
         if (back, fwd) not in wants:
             raise AssertionError(
-                f"{where} the cheaper mode runs {min(n_in, n_out)} solves "
+                f"{where} the cheaper mode needs {min(n_in, n_out)} solve{'s' * (min(n_in, n_out) > 1)} "
                 f"({'one back substitution per output' if n_out < n_in else 'one forward substitution per input'}); "
                 f"your function ran {back} back and {fwd} forward substitutions")
     ok("∂y/∂x in the cheaper mode, on fresh graphs of both shapes")
