@@ -293,7 +293,9 @@ def weight_copies(answer: Callable, rng: np.random.Generator | int | None = None
         where = f"for xs = {xs}"
         agree(g.forward(point)["l"], want["loss"], "the loss l", where=where, rtol=1e-9)
         lam = lagrange.adjoints(g, point, "l")
-        agree([lam[c] for c in copies], want["copies"], "[λ_w1, …, λ_wT]", where=where, rtol=1e-8)
+        for t, c in enumerate(copies):  # every copy, not only their sum
+            agree(lam[c], want["copies"][t], f"λ_{c}, the adjoint of copy {t + 1} of {T},", where=where,
+                  rtol=1e-8)
         agree(lam["w"], want["copies"].sum(), "λ_w", where=where, rtol=1e-8)
         agree(lam["u"], want["u"], "λ_u", where=where, rtol=1e-8)
     ok("every copy's adjoint is its step's term, and λ_w is their sum, on fresh sequences")
