@@ -269,7 +269,6 @@ def weight_copies(answer: Callable, rng: np.random.Generator | int | None = None
     λ_{w_t} = λ_{h_t}(1 − h_t²) h_{t−1} checked for every copy t, and λ_w = Σ_t λ_{w_t}.
     """
     r = fresh_rng(rng)
-    w = sympy.Symbol("w")
     for _ in range(3):
         T = int(r.integers(2, 5))
         xs = [round(float(v), 3) for v in r.uniform(-1.5, 1.5, size=T)]
@@ -283,7 +282,7 @@ def weight_copies(answer: Callable, rng: np.random.Generator | int | None = None
                    if name not in g.expressions]
         if missing:
             raise AssertionError(f"for a sequence of length {T} the graph lacks the nodes {missing}")
-        not_copies = [c for c in copies if sympy.simplify(g.expressions[c] - w) != 0]
+        not_copies = [c for c in copies if sympy.simplify(g.expressions[c] - g.symbols["w"]) != 0]
         if not_copies:
             raise AssertionError(f"a copy node is assigned w itself; {not_copies[0]} = "
                                  f"{g.expressions[not_copies[0]]}")
