@@ -132,8 +132,11 @@ def diamond_program(depth: int) -> list[tuple]:
 
 def _run_program(Value: Any, program: list[tuple], flip: bool) -> dict[str, Any]:
     nodes: dict[str, Any] = {}
-    for step, (name, kind, args, const) in enumerate(program):
-        left = flip != bool(step % 2)  # the constant on the left in every other operation
+    seen = {"addc": 0, "mulc": 0}
+    for name, kind, args, const in program:
+        if kind in seen:  # the constant on the left in every other such operation
+            left = (seen[kind] % 2 == 0) != flip
+            seen[kind] += 1
         a = [nodes[x] for x in args]
         if kind == "input":
             nodes[name] = Value(const)
