@@ -192,13 +192,15 @@ def same_expression(got: Any, expected: sympy.Expr, what: str, *,
                     sample: Callable[[np.random.Generator], Mapping[sympy.Symbol, float]] | None = None,
                     rng: np.random.Generator | int | None = None, points: int = 6,
                     rtol: float = 1e-9) -> sympy.Expr:
-    r"""Accept every form equal to ``expected``; reject the rest with both expressions shown.
+    r"""Accept every form equal to ``expected``; reject the rest, showing both values at a point.
 
     ``definitions`` (e.g. {z6: σ(z5)}) are substituted into both sides first, so an answer
     that names an intermediate node is equivalent to one written in the inputs. Equality is
     proved by simplification when sympy manages, and otherwise tested at ``points`` fresh
     random points (``sample(rng)`` gives one point; default: each free symbol uniform in
-    [0.3, 1.7], away from the usual singularities). Returns the student's expression.
+    [0.3, 1.7], rounded to 3 decimals, away from the usual singularities). A mismatch is reported
+    by the two values at the point where they differ, never by the expected formula (typing that
+    in would then pass). Returns the student's expression.
     """
     expr = expression(got, what, allowed, forbidden)
     subs = dict(definitions or {})
@@ -222,7 +224,8 @@ def same_expression(got: Any, expected: sympy.Expr, what: str, *,
     r = fresh_rng(rng)
     symbols = sorted(g.free_symbols | e.free_symbols, key=str)
     for _ in range(points):
-        point = dict(sample(r)) if sample else {s: float(r.uniform(0.3, 1.7)) for s in symbols}
+        point = dict(sample(r)) if sample else {s: round(float(r.uniform(0.3, 1.7)), 3)
+                                                 for s in symbols}
         try:
             gv = complex(g.evalf(subs=point))
             ev = complex(e.evalf(subs=point))
@@ -230,8 +233,13 @@ def same_expression(got: Any, expected: sympy.Expr, what: str, *,
             raise AssertionError(f"{what} could not be evaluated to a number at a test point: "
                                  f"{_short(expr)}") from None
         if not abs(gv - ev) <= rtol * max(1.0, abs(ev)):
-            raise AssertionError(f"{what} differs: expected {_short(expected, 100)}\n"
-                                 f"  got {_short(expr, 100)}")
+            # the values at a fresh point, not the expected formula: typing that in would pass
+            at = ", ".join(f"{k} = {v:.4g}" for k, v in sorted(point.items(), key=str))
+            shown_e, shown_g = _digits(ev.real, gv.real) if not (gv.imag or ev.imag) else (
+                f"{ev:.6g}", f"{gv:.6g}")
+            sign = " (the sign?)" if abs(gv + ev) <= rtol * max(1.0, abs(ev)) else ""
+            raise AssertionError(f"{what} differs: at {at} your expression is {shown_g}, the "
+                                 f"right one is {shown_e}{sign}")
     return expr
 
 
