@@ -15,9 +15,9 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg
 
-from course_lib import autodiff, bp, kl, lagrange, mlp, spn
+from course_lib import autodiff, bp, lagrange, mlp
 from course_lib.factor_graph import FactorGraph, chain_model
-from course_lib.substitution import backslash, forward_substitute
+from course_lib.substitution import backslash
 
 from .exercise import (
     _Forbidden,
@@ -34,23 +34,16 @@ from .exercise import (
 
 __all__ = ["chain_by_one_backslash", "mlp_by_one_backslash", "rows_of_the_chain"]
 
+# Each spied function costs one scan of the loaded modules (exercise._bindings), so the lists
+# hold the routes a student would take, not every solver there is.
 _SOLVERS = {"numpy.linalg.solve": np.linalg.solve, "numpy.linalg.inv": np.linalg.inv,
-            "numpy.linalg.lstsq": np.linalg.lstsq, "numpy.linalg.pinv": np.linalg.pinv,
             "scipy.linalg.solve": scipy.linalg.solve,
             "scipy.linalg.solve_triangular": scipy.linalg.solve_triangular,
-            "scipy.linalg.inv": scipy.linalg.inv, "scipy.linalg.lu_solve": scipy.linalg.lu_solve,
-            "scipy.sparse.linalg.spsolve": scipy.sparse.linalg.spsolve,
-            "scipy.sparse.linalg.spsolve_triangular": scipy.sparse.linalg.spsolve_triangular,
-            "forward_substitute": forward_substitute}
+            "scipy.sparse.linalg.spsolve": scipy.sparse.linalg.spsolve}
 _INFERENCE = {"lagrange.adjoints": lagrange.adjoints,
               "bp.belief_propagation": bp.belief_propagation,
               "bp.exact_marginals": bp.exact_marginals,
-              "kl.marginal": kl.marginal, "kl.i_projection": kl.i_projection,
-              "spn.derivatives": spn.derivatives, "spn.marginals": spn.marginals,
-              "autodiff.grad": getattr(autodiff, "grad", None),
-              "autodiff.vjp": getattr(autodiff, "vjp", None),
-              "mlp.gradients": mlp.gradients}
-_INFERENCE = {k: v for k, v in _INFERENCE.items() if v is not None}
+              "mlp.gradients": mlp.gradients, "autodiff.vjp": autodiff.vjp}
 
 
 @contextlib.contextmanager
@@ -75,7 +68,7 @@ def _one_backslash(made: int) -> None:
 
 
 def _fresh_chain(r: np.random.Generator):
-    n, states = int(r.integers(3, 5)), int(r.integers(2, 4))
+    n, states = 3, int(r.integers(2, 4))
     return chain_model(n, states=states, rng=int(r.integers(2**31)), concentration=0.8)
 
 
@@ -85,13 +78,12 @@ def chain_by_one_backslash(chain_marginals, rng=None, cases: int = 2) -> None:
 
         A λ = −e_n,   A[i, k] = ∂f_k/∂z_i (k ∈ b(i)),   A[i, i] = −1,   P(x_t = s) = λ_{θ_t(s)}
 
-    Fresh chains (3–4 variables, 2–3 states) each run; backslash is counted (exactly one
+    Fresh chains (3 variables, 2–3 states, random tables) each run; backslash is counted (exactly one
     call), and lagrange.lagrange_matrix / jacobian_matrix / adjoints, BP, enumeration and
     every other solver are forbidden while the answer runs.
     """
     r = fresh_rng(rng)
     forbidden = {"lagrange.lagrange_matrix": lagrange.lagrange_matrix,
-                 "lagrange.lagrange_matrix_sparse": lagrange.lagrange_matrix_sparse,
                  "lagrange.jacobian_matrix": lagrange.jacobian_matrix, **_INFERENCE, **_SOLVERS}
     chains = [_fresh_chain(r) for _ in range(cases)]
     oracles = [bp.exact_marginals(fg) for fg in chains]                        # outside the spies
@@ -162,7 +154,7 @@ def rows_of_the_chain(rows_for, log_partition_graph, rng=None, cases: int = 2) -
     """
     r = fresh_rng(rng)
     for _ in range(cases):
-        n, states = int(r.integers(3, 5)), int(r.integers(2, 4))
+        n, states = int(r.choice([3, 3, 4])), int(r.integers(2, 4))
         fg = chain_model(n, states=states, rng=int(r.integers(2**31)), concentration=0.8)
         graph, values = log_partition_graph(fg)
         lam = backslash(*lagrange.lagrange_matrix(graph, values, "logZ"))
