@@ -1,6 +1,8 @@
 r"""Exercise checks for notebooks/10_one_algorithm.ipynb (built on :mod:`.exercise`).
 
-The three exercises take a chain or a network drawn afresh each run, call the student's
+The lesson's two exercises (``chain_by_one_backslash``, ``mlp_by_one_backslash``) and a spare
+one, ``rows_of_the_chain`` (the lesson's former third exercise, dropped to keep it within 60
+minutes; kept here with its tests), take a chain or a network drawn afresh each run, call the student's
 function, and compare every entry with an oracle computed outside the spies. Where the prompt
 says "one backslash", :func:`.exercise.counting` counts the calls of
 ``substitution.backslash`` and :func:`.exercise.forbidding` blocks every other route to the
