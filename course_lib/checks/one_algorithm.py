@@ -1,9 +1,7 @@
 r"""Exercise checks for notebooks/10_one_algorithm.ipynb (built on :mod:`.exercise`).
 
-The lesson's two exercises (``chain_by_one_backslash``, ``mlp_by_one_backslash``) and a spare
-one, ``rows_of_the_chain`` (the lesson's former third exercise, dropped to keep it within 60
-minutes; kept here with its tests), take a chain or a network drawn afresh each run, call the student's
-function, and compare every entry with an oracle computed outside the spies. Where the prompt
+The lesson's two exercises (``chain_by_one_backslash``, ``mlp_by_one_backslash``) take a chain
+or a network drawn afresh each run, call the student's function, and compare every entry with an oracle computed outside the spies. Where the prompt
 says "one backslash", :func:`.exercise.counting` counts the calls of
 ``substitution.backslash`` and :func:`.exercise.forbidding` blocks every other route to the
 answer (the library's adjoint, gradient and inference functions, dense and sparse solvers).
@@ -34,7 +32,7 @@ from .exercise import (
     ok,
 )
 
-__all__ = ["chain_by_one_backslash", "mlp_by_one_backslash", "rows_of_the_chain"]
+__all__ = ["chain_by_one_backslash", "mlp_by_one_backslash"]
 
 # Each spied function costs one scan of the loaded modules (exercise._bindings), so the lists
 # hold the routes a student would take, not every solver there is.
@@ -144,41 +142,3 @@ def mlp_by_one_backslash(mlp_gradients, rng=None, cases: int = 3) -> None:
             agree(array(g, name, e.shape), e, name, where=f"for layer sizes {sizes}", rtol=1e-8,
                   atol=1e-11)
     ok(f"one backslash gives every weight and bias gradient, on {cases} fresh networks")
-
-
-def rows_of_the_chain(rows_for, log_partition_graph, rng=None, cases: int = 2) -> None:
-    r"""``rows_for(graph, t)`` returns ``{"marginal": [...], "message": [...], "pair": [...]}``:
-    positions in ``graph.order`` whose adjoints (output log Z) are P(x_t = s); ∝ the BP message
-    ψ_{t+1} → x_t; and P(x_{t−1} = s, x_t = r) in the order (0,0), (0,1), …
-
-    Fresh chains and t (1 ≤ t ≤ n − 2) each run; the check solves the system itself and
-    compares every entry with enumeration and with tree-schedule BP's message.
-    """
-    r = fresh_rng(rng)
-    for _ in range(cases):
-        n, states = int(r.choice([3, 3, 4])), int(r.integers(2, 4))
-        fg = chain_model(n, states=states, rng=int(r.integers(2**31)), concentration=0.8)
-        graph, values = log_partition_graph(fg)
-        lam = backslash(*lagrange.lagrange_matrix(graph, values, "logZ"))
-        t = int(r.integers(1, n - 1))
-        x = fg.variables[t]
-        got = mapping(call(rows_for, graph, t, name="rows_for"), f"rows_for(graph, {t})",
-                      ["marginal", "message", "pair"])
-        where = f"for t = {t} on a chain of {n} variables with {states} states"
-        picked = {}
-        for key, size in (("marginal", states), ("message", states), ("pair", states**2)):
-            idx = array(got[key], f"rows_for(graph, {t})['{key}']", (size,))
-            if not np.all((idx == np.round(idx)) & (idx >= 0) & (idx < len(graph))):
-                raise AssertionError(f"rows_for(graph, {t})['{key}'] should hold row numbers "
-                                     f"0 … {len(graph) - 1}, got {idx.tolist()}")
-            picked[key] = lam[idx.astype(int)]
-        agree(picked["marginal"], bp.exact_marginals(fg)[x], "λ at the 'marginal' rows",
-              where=where, rtol=1e-8)
-        message = bp.belief_propagation(fg, schedule="tree").message(n + t, x)   # ψ_{t+1} → x_t
-        total = picked["message"].sum()
-        agree(picked["message"] / (total if total != 0 else 1.0), message,
-              "λ at the 'message' rows, normalised", where=where, rtol=1e-8)
-        pair = fg.joint().sum(axis=tuple(a for a in range(n) if a not in (t - 1, t)))
-        agree(picked["pair"].reshape(states, states), pair, "λ at the 'pair' rows",
-              where=where, rtol=1e-8)
-    ok(f"rows_for picks the marginal, message and pair rows, on {cases} fresh chains")
