@@ -2,7 +2,8 @@ r"""Whole-course timings: each notebook's Run-All, the whole nbval run, and widg
 
 1. **Run-All** of every notebook in a fresh ``python3`` kernel, as *Run → Run All Cells* after
    the kernel has started: from the first cell's ``execute_input`` to the last cell's
-   ``execute_reply`` (nbclient's own per-cell timestamps). Target: under 10 s each.
+   ``execute_reply`` (nbclient's own per-cell timestamps). Target: at most 5 s each (issue 15:
+   a lesson restarted and run at the start of a class must be ready at once).
 2. **Widget latency, kernel side.** After the notebook's own cells, one extra cell (in a copy;
    the notebook file is never written) finds every panel the lesson made (an ``ipywidgets.VBox``
    with a ``refresh`` method, see :mod:`course_lib.widgets`), moves its first control through
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from run_notebooks import run_in_child  # noqa: E402
 from targets import Target  # noqa: E402
 
-RUN_ALL_TARGET_S = 10.0
+RUN_ALL_TARGET_S = 5.0
 NBVAL_TARGET_S = 90.0
 LATENCY_TARGET_MS = 250.0
 MARKER = "BENCH_WIDGET_LATENCY "
@@ -163,8 +164,8 @@ def main(argv: list[str] | None = None) -> list[Target]:
             index, seconds = t["slowest_cell"]
             print(f"{path.stem:<34} {t['run_all']:>9.1f} {t['wall']:>20.1f}  "
                   f"code cell {index}: {seconds:.1f} s")
-            targets.append(Target(f"Run-All {path.stem}", f"< {RUN_ALL_TARGET_S:.0f} s",
-                                  f"{t['run_all']:.1f} s", t["run_all"] < RUN_ALL_TARGET_S))
+            targets.append(Target(f"Run-All {path.stem}", f"≤ {RUN_ALL_TARGET_S:.0f} s",
+                                  f"{t['run_all']:.1f} s", t["run_all"] <= RUN_ALL_TARGET_S))
             for name, lat in t["latency"].items():
                 kind = constructor_of(path, name)
                 kind += " (live)" if kind in live else ""
