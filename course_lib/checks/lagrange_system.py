@@ -1,5 +1,186 @@
-r"""Exercise checks for notebooks/03_lagrange_matrix.ipynb (built on :mod:`.exercise`)."""
+r"""Exercise checks for notebooks/03_lagrange_matrix.ipynb (built on :mod:`.exercise`).
+
+- :func:`rows_of_A`: two rows of A = Jᵀ − I written by hand, any equivalent form;
+- :func:`multiplication_counts`: the multiplications of forward and reverse mode on a
+  k-input DAG with a shared tail of m edges, as formulas, at fresh (k, m);
+- :func:`adjoints_by_rows`: the student's own back substitution over the rows of A,
+  walked on the graph, against ``lagrange.adjoints`` on fresh random graphs.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Callable
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse.linalg
+
+from .. import autodiff, lagrange, symbolic
+from ..graph import Graph
+from ..substitution import (
+    back_substitution_steps,
+    backslash,
+    forward_substitute,
+    forward_substitution_steps,
+)
+from .exercise import agree, answered, call, forbidding, fresh_rng, mapping, ok, same_expression
+
+__all__ = ["EXERCISE_ASSIGNMENTS", "rows_of_A", "multiplication_counts", "adjoints_by_rows",
+           "random_graph"]
+
+# -- Exercise 1 ---------------------------------------------------------------------------
+
+#: The graph of Exercise 1: z2 and z3 each have two users.
+EXERCISE_ASSIGNMENTS = [("z3", "z1*z2"), ("z4", "sigmoid(z3)"), ("z5", "z2*z4"),
+                        ("z6", "z3*z5")]
+_EXERCISE_INPUTS = ["z1", "z2"]
+
+
+def rows_of_A(row_z2: dict, row_z3: dict, rng=None) -> None:
+    r"""Rows z2 and z3 of A = Jᵀ − I for ``EXERCISE_ASSIGNMENTS``, nonzeros only.
+
+        A[i, i] = −1,   A[i, k] = ∂f_k/∂z_i  for each user k ∈ b(i).
+
+    Keys are column names; entries are sympy expressions in z1 … z6, any equivalent form
+    (the node definitions are substituted before comparing, so z4(1 − z4) = σ′(z3) passes).
+    """
+    g = Graph.from_assignments(EXERCISE_ASSIGNMENTS, _EXERCISE_INPUTS)
+    A, _ = lagrange.lagrange_matrix(g, None, "z6")
+    symbols = [g.symbols[name] for name in g.order]
+    definitions = {g.symbols[k]: e for k, e in g.expressions.items()}
+    r = fresh_rng(rng)
+    for name, row in (("z2", row_z2), ("z3", row_z3)):
+        what = f"row_{name}"
+        answered(row, what)
+        if not isinstance(row, dict):
+            raise AssertionError(f"{what} should be a dict {{column name: entry}}, "
+                                 f"got {type(row).__name__}")
+        row = {str(key): value for key, value in row.items()}
+        i = g.index(name)
+        columns = [k for k in g.order if A[i, g.index(k)] != 0]
+        missing = [k for k in columns if k not in row]
+        extra = [k for k in row if k not in columns]
+        if missing or extra:
+            raise AssertionError(
+                f"{what}: the nonzero columns are the diagonal and the users b({name}); "
+                + (f"missing {missing}" if missing else "")
+                + ("; " if missing and extra else "")
+                + (f"{extra} should not be there (zero in this row)" if extra else ""))
+        for k in columns:
+            same_expression(row[k], A[i, g.index(k)], f"{what}[{k!r}]", allowed=symbols,
+                            definitions=definitions, rng=r)
+    ok("rows z2 and z3 of A: every nonzero entry, in any equivalent form")
+
+
+# -- Exercise 2 ---------------------------------------------------------------------------
+
+
+def _path_dag(k: int, m: int, r: np.random.Generator) -> np.ndarray:
+    r"""J of k inputs → u → v1 → … → v_m, with weights away from 0 and ±1."""
+    size = k + 1 + m
+    J = np.zeros((size, size))
+    J[k, :k] = r.uniform(1.1, 2.0, size=k) * r.choice([-1, 1], size=k)
+    for e in range(m):
+        J[k + 1 + e, k + e] = r.uniform(1.1, 2.0) * r.choice([-1, 1])
+    return J
+
+
+def _products(steps) -> int:
+    r"""Products U_ij x_j with x_j ∉ {0, 1, −1}: the ones a solver must compute."""
+    return sum(1 for s in steps for _, _, x in s.terms if float(x) not in (0.0, 1.0, -1.0))
+
+
+def _counts(k: int, m: int, r: np.random.Generator) -> tuple[int, int]:
+    J = _path_dag(k, m, r)
+    eye = np.eye(len(J))
+    forward = sum(_products(forward_substitution_steps(eye - J, eye[:, j])) for j in range(k))
+    reverse = _products(back_substitution_steps(eye - J.T, eye[:, -1]))
+    return forward, reverse
+
+
+def multiplication_counts(forward_multiplications: Callable, reverse_multiplications: Callable,
+                          rng=None) -> None:
+    r"""The formulas for k inputs sharing a tail of m edges, at fresh (k, m), against a count
+    of the products the substitutions really form (0 and ±1 factors are free):
+
+        forward: k forward solves of (I − J) t = e_j;   reverse: one solve of (I − Jᵀ) λ = e_out.
+    """
+    r = fresh_rng(rng)
+    cases = [(1, 1)] + [(int(r.integers(2, 9)), int(r.integers(2, 9))) for _ in range(4)]
+    for k, m in cases:
+        expected = _counts(k, m, r)
+        for fn, name, want in ((forward_multiplications, "forward_multiplications", expected[0]),
+                               (reverse_multiplications, "reverse_multiplications", expected[1])):
+            got = call(fn, k, m, name=name)
+            agree(got, want, f"{name}({k}, {m})", rtol=0, atol=0)
+    ok("forward k·m and reverse counts agree with the solves at fresh (k, m)")
+
+
+# -- Exercise 3 ---------------------------------------------------------------------------
+
+_UNARY = ["tanh({})", "sin({})", "sigmoid({})", "tanh({})**2", "exp(tanh({}))",
+          "log(1 + ({})**2)"]  # bounded or slowly growing: values and partials stay tame
+
+
+def random_graph(r: np.random.Generator) -> tuple[Graph, str, dict[str, float]]:
+    r"""A random DAG of smooth expressions, an output (sometimes not the last node, so some
+    nodes do not reach it) and input values in [−1.5, 1.5]."""
+    n_inputs, n_assigned = int(r.integers(1, 4)), int(r.integers(3, 9))
+    names = [f"z{i + 1}" for i in range(n_inputs)]
+    assignments = []
+    for j in range(n_assigned):
+        how_many = min(len(names), int(r.integers(1, 4)))
+        recent = names[-4:] if r.random() < 0.7 and len(names) >= how_many + 1 else names
+        args = [recent[int(i)] for i in r.choice(len(recent), size=min(how_many, len(recent)),
+                                                 replace=False)]
+        if len(args) == 1:
+            combined = args[0]
+        elif len(args) == 2:
+            combined = f"{args[0]}*{args[1]}" if r.random() < 0.5 else f"{args[0]} - {args[1]}"
+        else:
+            combined = f"{args[0]}*{args[1]} + {args[2]}"
+        name = f"z{n_inputs + j + 1}"
+        assignments.append((name, _UNARY[int(r.integers(len(_UNARY)))].format(combined)))
+        names.append(name)
+    g = Graph.from_assignments(assignments, names[:n_inputs])
+    output = g.order[-1] if r.random() < 0.5 else g.order[-2]
+    values = {x: float(r.uniform(-1.5, 1.5)) for x in g.inputs}
+    return g, output, values
+
+
+_SOLVERS = {
+    "backslash": backslash, "forward_substitute": forward_substitute,
+    "numpy.linalg.solve": np.linalg.solve, "numpy.linalg.inv": np.linalg.inv,
+    "numpy.linalg.lstsq": np.linalg.lstsq, "scipy.linalg.solve": scipy.linalg.solve,
+    "scipy.linalg.solve_triangular": scipy.linalg.solve_triangular,
+    "scipy.linalg.inv": scipy.linalg.inv,
+    "scipy.sparse.linalg.spsolve": scipy.sparse.linalg.spsolve,
+    "scipy.sparse.linalg.spsolve_triangular": scipy.sparse.linalg.spsolve_triangular,
+    "lagrange.adjoints": lagrange.adjoints, "lagrange.sparse_adjoints": lagrange.sparse_adjoints,
+    "autodiff.vjp": autodiff.vjp, "autodiff.jacobian": autodiff.jacobian,
+    "symbolic.solve_adjoints": symbolic.solve_adjoints,
+}
+
+
+def adjoints_by_rows(backprop: Callable, rng=None, graphs: int = 4) -> None:
+    r"""The student's back substitution on fresh random graphs against ``lagrange.adjoints``:
+
+        λ_i = [i = output] + Σ_{k ∈ b(i)} λ_k ∂f_k/∂z_i,   i = n, n − 1, …, 1,
+
+    every node's λ compared; no solver (backslash, numpy/scipy solves or inverses,
+    lagrange.adjoints, autodiff) may be called inside ``backprop``.
+    """
+    r = fresh_rng(rng)
+    cases = [random_graph(r) for _ in range(graphs)]
+    if all(out == g.order[-1] for g, out, _ in cases):  # one output that is not the last node
+        g, _, values = cases[-1]
+        cases[-1] = (g, g.order[-2], values)
+    for g, output, values in cases:
+        expected = lagrange.adjoints(g, values, output)  # the oracle, outside the forbidding
+        where = f"on {g!r}, output {output}"
+        with forbidding(_SOLVERS, "write the back substitution yourself", backprop):
+            got = call(backprop, g, values, output, name="backprop")
+        got = mapping(got, "backprop(g, values, output)", g.order)
+        agree([got[name] for name in g.order], [expected[name] for name in g.order],
+              f"λ in the order {list(g.order)}", where=where, rtol=1e-9, atol=1e-12)
+    ok(f"your back substitution agrees with lagrange.adjoints on {graphs} fresh random graphs")
