@@ -1,8 +1,6 @@
 r"""Exercise checks for notebooks/03_lagrange_matrix.ipynb (built on :mod:`.exercise`).
 
 - :func:`rows_of_A`: two rows of A = Jᵀ − I written by hand, any equivalent form;
-- :func:`multiplication_counts`: the multiplications of forward and reverse mode on a
-  k-input DAG with a shared tail of m edges, as formulas, at fresh (k, m);
 - :func:`adjoints_by_rows`: the student's own back substitution over the rows of A,
   walked on the graph, against ``lagrange.adjoints`` on fresh random graphs.
 """
@@ -17,15 +15,10 @@ import scipy.sparse.linalg
 
 from .. import autodiff, lagrange, symbolic
 from ..graph import Graph
-from ..substitution import (
-    back_substitution_steps,
-    backslash,
-    forward_substitute,
-    forward_substitution_steps,
-)
+from ..substitution import backslash, forward_substitute
 from .exercise import agree, answered, call, forbidding, fresh_rng, mapping, ok, same_expression
 
-__all__ = ["EXERCISE_ASSIGNMENTS", "rows_of_A", "multiplication_counts", "adjoints_by_rows",
+__all__ = ["EXERCISE_ASSIGNMENTS", "rows_of_A", "adjoints_by_rows",
            "random_graph"]
 
 # -- Exercise 1 ---------------------------------------------------------------------------
@@ -74,50 +67,6 @@ def rows_of_A(row_z2: dict, row_z3: dict, rng=None) -> None:
 
 # -- Exercise 2 ---------------------------------------------------------------------------
 
-
-def _path_dag(k: int, m: int, r: np.random.Generator) -> np.ndarray:
-    r"""J of k inputs → u → v1 → … → v_m, with weights away from 0 and ±1."""
-    size = k + 1 + m
-    J = np.zeros((size, size))
-    J[k, :k] = r.uniform(1.1, 2.0, size=k) * r.choice([-1, 1], size=k)
-    for e in range(m):
-        J[k + 1 + e, k + e] = r.uniform(1.1, 2.0) * r.choice([-1, 1])
-    return J
-
-
-def _products(steps) -> int:
-    r"""Products U_ij x_j with x_j ∉ {0, 1, −1}: the ones a solver must compute."""
-    return sum(1 for s in steps for _, _, x in s.terms if float(x) not in (0.0, 1.0, -1.0))
-
-
-def _counts(k: int, m: int, r: np.random.Generator) -> tuple[int, int]:
-    J = _path_dag(k, m, r)
-    eye = np.eye(len(J))
-    forward = sum(_products(forward_substitution_steps(eye - J, eye[:, j])) for j in range(k))
-    reverse = _products(back_substitution_steps(eye - J.T, eye[:, -1]))
-    return forward, reverse
-
-
-def multiplication_counts(forward_multiplications: Callable, reverse_multiplications: Callable,
-                          rng=None) -> None:
-    r"""The formulas for k inputs sharing a tail of m edges, at fresh (k, m), against a count
-    of the products the substitutions really form (0 and ±1 factors are free):
-
-        forward: k forward solves of (I − J) t = e_j;   reverse: one solve of (I − Jᵀ) λ = e_out.
-    """
-    r = fresh_rng(rng)
-    cases = [(1, 1)] + [(int(r.integers(2, 9)), int(r.integers(2, 9))) for _ in range(4)]
-    for k, m in cases:
-        expected = _counts(k, m, r)
-        for fn, name, want in ((forward_multiplications, "forward_multiplications", expected[0]),
-                               (reverse_multiplications, "reverse_multiplications", expected[1])):
-            got = call(fn, k, m, name=name)
-            agree(got, want, f"{name}({k}, {m})", rtol=0, atol=0)
-    ok("forward k·m and reverse counts agree with the solves at fresh (k, m)")
-
-
-# -- Exercise 3 ---------------------------------------------------------------------------
-
 _UNARY = ["tanh({})", "sin({})", "sigmoid({})", "tanh({})**2", "exp(tanh({}))",
           "log(1 + ({})**2)"]  # bounded or slowly growing: values and partials stay tame
 
@@ -162,7 +111,7 @@ _SOLVERS = {
 }
 
 
-def adjoints_by_rows(backprop: Callable, rng=None, graphs: int = 4) -> None:
+def adjoints_by_rows(backprop: Callable, rng=None, graphs: int = 3) -> None:
     r"""The student's back substitution on fresh random graphs against ``lagrange.adjoints``:
 
         λ_i = [i = output] + Σ_{k ∈ b(i)} λ_k ∂f_k/∂z_i,   i = n, n − 1, …, 1,
@@ -183,4 +132,4 @@ def adjoints_by_rows(backprop: Callable, rng=None, graphs: int = 4) -> None:
         got = mapping(got, "backprop(g, values, output)", g.order)
         agree([got[name] for name in g.order], [expected[name] for name in g.order],
               f"λ in the order {list(g.order)}", where=where, rtol=1e-9, atol=1e-12)
-    ok(f"your back substitution agrees with lagrange.adjoints on {graphs} fresh random graphs")
+    ok("your back substitution agrees with lagrange.adjoints on fresh random graphs")

@@ -17,11 +17,12 @@ from .. import autodiff, lagrange
 from ..graph import Graph
 from ..operators import RightMultiply
 from ..substitution import backslash, forward_substitute
+from . import exercise
 from .exercise import agree, array, call, counting, forbidding, fresh_rng, ok
 
 __all__ = ["dot_test_catches", "scalar_mlp_gradient"]
 
-# -- Exercise 2 (section 3: the scalar MLP) -----------------------------------------------------------------------
+# -- Exercise 2: the scalar MLP ----------------------------------------------------------
 
 
 def _scalar_network(depth: int) -> Graph:
@@ -43,8 +44,7 @@ def scalar_mlp_gradient(mlp_gradient: Callable, rng=None) -> None:
         dx = J_X dx + J_P dP,   (I − J_X)ᵀ λ = g,   ∇_P ℓ = J_Pᵀ λ,
 
     J_X (m×m) and J_P (m×2m, columns w_1, β_1, …) against the graph's local Jacobian, the
-    gradient against lagrange.adjoints (tolerance 1e-9: finite differences fail); exactly one
-    backslash call, no other solver.
+    gradient against lagrange.adjoints (to 1e-9); exactly one backslash call, no other solver.
     """
     r = fresh_rng(rng)
     for depth in (3, int(r.integers(1, 5)), int(r.integers(4, 8))):
@@ -61,20 +61,20 @@ def scalar_mlp_gradient(mlp_gradient: Callable, rng=None) -> None:
         with counting({"backslash": backslash}, mlp_gradient) as calls, \
                 forbidding(_SOLVES, "solve with one backslash", mlp_gradient):
             got = call(mlp_gradient, list(w), list(beta), x0, y, name="mlp_gradient")
-        if not (isinstance(got, tuple) and len(got) == 3):
+        if not (isinstance(got, (tuple, list)) and len(got) == 3):
             raise AssertionError("mlp_gradient should return a tuple (J_X, J_P, gradient), got "
-                                 f"{type(got).__name__}")
+                                 f"{type(got).__name__} {exercise._short(got)}")
+        if calls["backslash"] != 1:
+            raise AssertionError(f"the exercise asks for exactly one backslash call; "
+                                 f"mlp_gradient made {calls['backslash']} {where}")
         agree(got[0], J[np.ix_(layers, layers)], "J_X", where=where)
         agree(got[1], J[np.ix_(layers, params)], "J_P", where=where)
         agree(got[2], [lam[g.order[k]] for k in params], "the gradient (w_1, β_1, w_2, …)",
               where=where, rtol=1e-9, atol=1e-12)
-        if calls["backslash"] != 1:
-            raise AssertionError(f"the exercise asks for exactly one backslash call; "
-                                 f"mlp_gradient made {calls['backslash']} {where}")
     ok("J_X, J_P and the gradient from one backslash, at fresh weights and depths")
 
 
-# -- Exercise 1 (the dot-product test) -----------------------------------------------------------------------
+# -- Exercise 1: the dot-product test ----------------------------------------------------
 
 
 def _transpose_cases(r: np.random.Generator) -> tuple[list, list]:
@@ -137,6 +137,6 @@ def dot_test_catches(dot_test: Callable, broadcast_adjoint: Callable, rng=None) 
         if not gap > 1e-6:
             raise AssertionError(f"dot_test misses a wrong transpose ({name}): it returned "
                                  f"{gap:.3g}. Use random X and Y, not ones or basis matrices.")
-    ok("broadcast_adjoint is right, and your dot_test passes 4 right transposes and "
-       "catches 4 wrong ones")
+    ok("broadcast_adjoint is right, and your dot_test passes right transposes and catches "
+       "wrong ones")
 
