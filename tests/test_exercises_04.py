@@ -181,6 +181,7 @@ def test_mlp_gradient_accepts_right_answers(answer, seed, capsys):
     (finite_differences, "entries are off"),  # one backslash for J_X, J_P, then FD: not exact
     (lambda *a: mlp_gradient(*a)[2], "should return a tuple"),  # the gradient alone
     (lambda w, beta, x0, y: mlp_gradient(w[:2], beta[:2], x0, y), "raised|shape"),  # fixed m
+    (lambda *a: (np.zeros((3, 3)), np.zeros((3, 6)), np.zeros(6)), "made 0"),  # zeros of the printed shape
     (None, "no answer yet"),
 ])
 def test_mlp_gradient_rejects_wrong_answers(answer, match):
