@@ -45,7 +45,7 @@ def test_rows_accept_every_equivalent_form(row_z2, row_z3, capsys):
     (ROW_Z2, {"z3": 1, "z4": z4 * (1 - z4), "z6": z5}, r"is not the entry.*\(the sign\?\)"),
     (ROW_Z2, {"z3": -1, "z4": z3 * (1 - z3), "z6": z5}, "is not the entry"),  # σ' at the wrong node
     (ROW_Z2, {"z3": -1, "z4": z4 * (1 - z4), "z6": z3}, "is not the entry"),  # ∂(z3 z5)/∂z3 = z3
-    (ROW_Z2, {"z3": -1, "z4": 0.2351, "z6": z5}, "is not the entry"),  # a number typed in
+    (ROW_Z2, {"z3": -1, "z4": 0.240261, "z6": z5}, "is not the entry"),  # σ' the lesson printed
     (ROW_Z2, {"z3": -1, "z4": sympy.Function("sigma")(z3), "z6": z5}, "could not be evaluated"),
     ({"z2": -1, "z3": -z1, "z5": z4}, ROW_Z3, r"\(the sign\?\)"),  # sign slip on one entry
     ({"z2": -1, "z3": z1, "z5": z2}, ROW_Z3, "is not the entry"),  # ∂(z2 z4)/∂z2 written as z2

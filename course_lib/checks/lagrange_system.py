@@ -168,7 +168,8 @@ def adjoints_by_rows(backprop: Callable, rng=None, graphs: int = 3) -> None:
         with forbidding(_SOLVERS, "write the back substitution yourself", backprop):
             got = call(backprop, g, values, output, name="backprop")
         got = mapping(got, "backprop(g, values, output)", g.order)
-        lam = array([got[name] for name in g.order], "the values of backprop(g, values, output)")
+        lam = array([got[name] for name in g.order], "the λ's of backprop (one number per node)",
+                    (len(g),))
         want = np.array([expected[name] for name in g.order]) + 0.0  # no "-0" in messages
         bad = ~np.isclose(lam, want, rtol=1e-9, atol=1e-12)
         if bad.any():
