@@ -115,6 +115,13 @@ def reads_arguments(g, values, output):  # column k of A instead of row i
     return lam
 
 
+def name_order(g, values, output):  # "last to first" by sorting the names: z9 before z10
+    partial, lam = g.partial_values(values), {}
+    for i in sorted(g.order, reverse=True):
+        lam[i] = float(i == output) + sum(lam.get(k, 0.0) * partial[(k, i)] for k in g.users(i))
+    return lam
+
+
 def seeds_last_node(g, values, output):  # assumes the output is the last node
     partial, lam = g.partial_values(values), {}
     for i in reversed(g.order):
@@ -210,6 +217,7 @@ def raises(g, values, output):
     (top_down, "nodes off"),
     (reads_arguments, "nodes off"),
     (seeds_last_node, "nodes off"),
+    (name_order, "nodes off"),
     (sign_slip, "nodes off"),
     (library_shortcut, "write the back substitution yourself; your answer called lagrange.adjoints"),
     (numpy_solve, "your answer called lagrange.lagrange_matrix"),
