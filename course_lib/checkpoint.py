@@ -35,7 +35,7 @@ with a brute-force search on small chains).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from math import comb
 
 __all__ = ["schedule", "min_forward_steps", "repetition_number", "store_every"]
@@ -74,7 +74,7 @@ def _cost(n: int, s: int) -> int:
     return min_forward_steps(n, s)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _split(n: int, s: int) -> int:
     r"""The m of T(n, s) = m + T(n − m, s − 1) + T(m, s) (n ≥ 2, s ≥ 2): the least minimiser."""
     best, best_m = None, 1

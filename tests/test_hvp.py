@@ -11,8 +11,6 @@ from course_lib import autodiff, lagrange
 from course_lib.graph import Graph
 
 
-
-
 def _random_graph(draw_seed: int, n_inputs: int, n_assigned: int) -> tuple[Graph, dict]:
     rng = np.random.default_rng(draw_seed)
     names = [f"x{j}" for j in range(n_inputs)]
