@@ -35,10 +35,12 @@ with a brute-force search on small chains).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import cache
 from math import comb
+from typing import Any
 
-__all__ = ["schedule", "min_forward_steps", "repetition_number", "store_every"]
+__all__ = ["schedule", "min_forward_steps", "repetition_number", "store_every", "replay"]
 
 Action = tuple[str, int]
 
@@ -149,3 +151,24 @@ def store_every(n_steps: int, k: int) -> list[Action]:
                 out.append(("free", i))
         out.append(("free", a))
     return out
+
+
+def replay(actions: Iterable[Action], state: Any, advance: Callable[[int, Any], Any],
+           reverse: Callable[[int, Any], None]) -> None:
+    r"""Carry out a schedule on real states: ``advance(i, x_i)`` returns x_{i+1}, and
+    ``reverse(i, x_i)`` back-propagates through step i; stored states are kept in a dict."""
+    stored: dict[int, Any] = {}
+    for action, i in actions:
+        if action == "store":
+            stored[i] = state
+        elif action == "restore":
+            state = stored[i]
+        elif action == "free":
+            del stored[i]
+        elif action == "advance":
+            state = advance(i, state)
+        elif action == "reverse":
+            reverse(i, state)
+        else:
+            raise ValueError(f"unknown action {action!r}; expected store, restore, free, "
+                             "advance or reverse")
