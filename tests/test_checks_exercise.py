@@ -115,3 +115,16 @@ def test_forbidding_stops_the_shortcut_with_the_reason():
 def test_value_checks_still_importable_from_checks():
     checks.close(1.0, 1.0)
     assert checks.exercise is exercise
+
+
+def test_forbidding_reaches_a_function_of_the_standard_library():
+    import math
+
+    def answer(s, r):
+        import math as m  # imported inside the answer: found through its own module
+        return m.comb(s + r, s)
+
+    with pytest.raises(AssertionError, match="called math.comb"):
+        with exercise.forbidding({"math.comb": math.comb}, "use the recurrence", answer):
+            exercise.call(answer, 2, 3, name="answer")
+    assert math.comb(5, 2) == 10  # restored

@@ -237,12 +237,14 @@ class Calls(dict):
 
 def _bindings(function: Callable, namespaces: Iterable[dict]) -> list[tuple[Any, str]]:
     r"""Every (module or namespace, attribute) bound to ``function``: course_lib, numpy, scipy
-    modules already imported, plus the given namespaces (e.g. the notebook's globals)."""
+    modules already imported, the function's own module (``math`` for ``math.comb``), plus the
+    given namespaces (e.g. the notebook's globals)."""
     found = []
+    home = getattr(function, "__module__", None) or ""  # e.g. "math" for math.comb
     for mod_name, module in list(sys.modules.items()):
         if not isinstance(module, types.ModuleType):
             continue
-        if not mod_name.startswith(("course_lib", "numpy", "scipy")):
+        if not (mod_name.startswith(("course_lib", "numpy", "scipy")) or mod_name == home):
             continue
         for attr, value in list(vars(module).items()):
             if value is function:
