@@ -6,7 +6,7 @@ import functools
 import numpy as np
 import pytest
 
-from course_lib import autodiff, checkpoint, lagrange
+from course_lib import autodiff, lagrange
 from course_lib.checks import memory_second_order as check
 
 RNG = 12345
@@ -108,65 +108,67 @@ def test_simulator_check_accepts(right, capsys):
     assert capsys.readouterr().out.startswith("ok ")
 
 
-# -- Exercise 2: T(n, s) from the recurrence ---------------------------------------------------
+# -- Exercise 2: reach(s, r) by its recurrence -------------------------------------------------
 
 @functools.cache
-def forward_steps(n, s):
-    if n == 1:
-        return 0
+def longest_chain(s, r):
+    if r == 0:
+        return 1
     if s == 1:
-        return n * (n - 1) // 2
-    return min(m + forward_steps(n - m, s - 1) + forward_steps(m, s) for m in range(1, n))
+        return r + 1
+    return longest_chain(s - 1, r) + longest_chain(s, r - 1)
 
 
-def closed_form(n, s):  # Griewank's closed form, written by the student: also right
-    from math import comb
-    r = 0
-    while comb(s + r, s) < n:
-        r += 1
-    return 0 if r == 0 else r * n - comb(s + r, s + 1)
+def by_loops(s, r):  # the same recurrence as a table: also right
+    table = [[1] * (r + 1) for _ in range(s + 1)]
+    for a in range(1, s + 1):
+        for b in range(1, r + 1):
+            table[a][b] = table[a - 1][b] + table[a][b - 1]
+    return table[s][r]
 
 
-def calls_the_library(n, s):
-    return checkpoint.min_forward_steps(n, s)
+def uses_comb(s, r):
+    import math
+    return math.comb(s + r, s)
 
 
-def off_by_one_base(n, s):
-    if n == 1:
-        return 0
+def wrong_base(s, r):  # reach(1, r) = r instead of r + 1
+    if r == 0:
+        return 1
     if s == 1:
-        return n * (n + 1) // 2
-    return min(m + off_by_one_base(n - m, s - 1) + off_by_one_base(m, s) for m in range(1, n))
+        return r
+    return wrong_base(s - 1, r) + wrong_base(s, r - 1)
 
 
-def store_everything(n, s):
-    return n - 1
-
-
-def hard_coded(n, s):
-    return 35  # a number the notebook printed
-
-
-def head_without_snapshots(n, s):  # reverses the head with s − 1 snapshots too
-    if n == 1:
-        return 0
+def diagonal_step(s, r):  # steps both indices at once
+    if r == 0:
+        return 1
     if s == 1:
-        return n * (n - 1) // 2
-    return min(m + head_without_snapshots(n - m, s - 1) + head_without_snapshots(m, s - 1)
-               for m in range(1, n))
+        return r + 1
+    return diagonal_step(s - 1, r - 1) + diagonal_step(s, r - 1)
 
 
-@pytest.mark.parametrize("wrong", [calls_the_library, off_by_one_base, store_everything,
-                                   hard_coded, head_without_snapshots, "T"])
-def test_forward_steps_check_rejects(wrong):
+def product_instead_of_sum(s, r):
+    if r == 0 or s == 1:
+        return r + 1
+    return product_instead_of_sum(s - 1, r) * product_instead_of_sum(s, r - 1)
+
+
+def hard_coded(s, r):
+    return 286  # C(13, 10), the reach of 10 snapshots with r = 3, a number from the lesson
+
+
+@pytest.mark.parametrize("wrong", [uses_comb, wrong_base, diagonal_step,
+                                   product_instead_of_sum, hard_coded, None])
+def test_longest_chain_check_rejects(wrong):
     with pytest.raises(AssertionError) as err:
-        check.forward_steps_function(wrong, rng=RNG)
+        check.longest_chain_function(wrong, rng=RNG)
     assert str(err.value).count("\n") <= 1
 
 
-@pytest.mark.parametrize("right", [forward_steps, closed_form])
-def test_forward_steps_check_accepts(right):
-    check.forward_steps_function(right, rng=RNG)
+@pytest.mark.parametrize("right", [longest_chain, by_loops])
+def test_longest_chain_check_accepts(right):
+    check.longest_chain_function(right, rng=RNG)
 
 
 # -- Exercise 3: the Hessian by Hessian–vector products ----------------------------------------

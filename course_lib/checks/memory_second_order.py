@@ -2,6 +2,8 @@ r"""Exercise checks for notebooks/11_memory_and_second_order.ipynb (built on :mo
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy
 
@@ -10,7 +12,7 @@ from course_lib.graph import Graph
 
 from .exercise import agree, call, counting, forbidding, fresh_rng, ok
 
-__all__ = ["schedule_simulator", "forward_steps_function", "hessian_function"]
+__all__ = ["schedule_simulator", "longest_chain_function", "hessian_function"]
 
 
 def _illegal_schedules(n: int, s: int, rng: np.random.Generator) -> list[tuple[str, list]]:
@@ -56,19 +58,19 @@ def schedule_simulator(simulate, rng=None) -> None:
     ok("the simulator counts advances and held states, and refuses illegal schedules")
 
 
-def forward_steps_function(forward_steps, rng=None) -> None:
-    r"""``forward_steps(n, s)`` = T(n, s) from the recurrence T(n, s) = min_m m + T(n − m, s − 1)
-    + T(m, s), without calling course_lib.checkpoint."""
+def longest_chain_function(longest_chain, rng=None) -> None:
+    r"""``longest_chain(s, r)`` = reach(s, r) = C(s + r, s) by the recurrence reach(s, r) =
+    reach(s − 1, r) + reach(s, r − 1), without math.comb or course_lib.checkpoint."""
     r = fresh_rng(rng)
-    cases = [(1, 3), (int(r.integers(2, 12)), 1)] + [
-        (int(r.integers(2, 40)), int(r.integers(2, 8))) for _ in range(5)]
-    expected = [checkpoint.min_forward_steps(n, s) for n, s in cases]
-    with forbidding({"checkpoint.min_forward_steps": checkpoint.min_forward_steps,
-                     "checkpoint.schedule": checkpoint.schedule},
-                    "solve the recurrence yourself", forward_steps):
-        for (n, s), e in zip(cases, expected, strict=True):
-            agree(call(forward_steps, n, s, name="forward_steps"), e, f"T({n}, {s})")
-    ok("T(n, s) from the recurrence matches the optimal schedule's count")
+    cases = [(int(r.integers(1, 4)), 0), (1, int(r.integers(1, 9)))] + [
+        (int(r.integers(2, 9)), int(r.integers(1, 9))) for _ in range(5)]
+    expected = [math.comb(s + k, s) for s, k in cases]
+    with forbidding({"math.comb": math.comb, "checkpoint.min_forward_steps":
+                     checkpoint.min_forward_steps, "checkpoint.repetition_number":
+                     checkpoint.repetition_number}, "use the recurrence", longest_chain):
+        for (s, k), e in zip(cases, expected, strict=True):
+            agree(call(longest_chain, s, k, name="longest_chain"), e, f"reach({s}, {k})")
+    ok("reach(s, r) from the recurrence is the binomial coefficient C(s + r, s)")
 
 
 def _random_graph(rng: np.random.Generator) -> tuple[Graph, dict]:
