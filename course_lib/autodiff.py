@@ -21,10 +21,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from course_lib.graph import Graph
-from course_lib.lagrange import jacobian_matrix
+from course_lib.lagrange import check_output, jacobian_matrix
 from course_lib.substitution import backslash, forward_substitute
 
-__all__ = ["vjp", "jvp", "jacobian", "jacobian_with_cost"]
+__all__ = ["vjp", "jvp", "jacobian", "jacobian_with_cost", "hvp"]
 
 
 def _seed(g: Graph, seeds: Mapping[str, float], allowed: Sequence[str], what: str) -> np.ndarray:
@@ -117,3 +117,35 @@ def _names(g: Graph, names: Sequence[str], what: str, allowed: Sequence[str]) ->
             raise ValueError(f"{what}: {name!r} is not {kind} of the graph; expected one of "
                              f"{', '.join(allowed)}")
     return list(names)
+
+
+def hvp(g: Graph, values: Mapping[str, float], output: str,
+        direction: Mapping[str, float]) -> dict[str, float]:
+    r"""Hessian–vector product {input i: Σ_j ∂²z_n/∂x_i∂x_j u_j}, by forward-over-reverse.
+
+    The adjoints solve A(z) λ = −e_n with A = Jᵀ − I (on an input's row that equation reads
+    λ_i = Σ_k J_ki λ_k, the gradient). Move the inputs along u: every node moves with the
+    tangent t = (I − J)⁻¹ u (forward mode), J with J̇_ki = Σ_j ∂²f_k/∂z_i∂z_j t_j, and
+    differentiating A λ = −e_n gives
+
+        A λ̇ = −J̇ᵀ λ,
+
+    a triangular system with the same A: λ̇ is one more back substitution, and on the inputs'
+    rows λ̇_i = d/dε ∂z_n/∂x_i (x + εu) = (H u)_i. No finite differences.
+
+    ``direction`` = {input j: u_j} (missing inputs have u_j = 0).
+    """
+    check_output(g, output)
+    u = _seed(g, direction, g.inputs, "direction")
+    n = len(g.order)
+    J = jacobian_matrix(g, values)
+    A = J.T - np.eye(n)
+    e_n = np.zeros(n)
+    e_n[g.index(output)] = 1.0
+    lam = backslash(A, -e_n)  # A λ = −e_n: backprop
+    t = forward_substitute(np.eye(n) - J, u)  # (I − J) t = u: every node's tangent
+    J_dot = np.zeros((n, n))
+    for (k, i, j), d2 in g.second_partial_values(values).items():
+        J_dot[g.index(k), g.index(i)] += d2 * t[g.index(j)]  # J̇_ki = Σ_j ∂²f_k/∂z_i∂z_j t_j
+    lam_dot = backslash(A, -J_dot.T @ lam)  # A λ̇ = −J̇ᵀ λ: the same triangular solve
+    return {name: float(lam_dot[g.index(name)]) for name in g.inputs}

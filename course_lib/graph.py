@@ -102,7 +102,7 @@ class Graph:
                 users[i].append(k)
         self._users = {name: tuple(ks) for name, ks in users.items()}
         self._compiled: dict[str, object] = {}
-        self._compiled_partials: dict[tuple[str, str], object] = {}
+        self._compiled_partials: dict[tuple[str, ...], object] = {}
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -275,6 +275,29 @@ class Graph:
     def partial(self, k: str, i: str) -> sympy.Expr:
         r"""∂f_k/∂z_i as a sympy expression (0 when z_k does not read z_i)."""
         return self.partials.get((self._node(k), self._node(i)), sympy.S.Zero)
+
+    @cached_property
+    def second_partials(self) -> dict[tuple[str, str, str], sympy.Expr]:
+        r"""``{(k, i, j): ∂²f_k/∂z_i∂z_j}`` for i, j ∈ a(k), the nonzero ones only."""
+        out = {}
+        for (k, i), d in self.partials.items():
+            for j in self._args[k]:
+                dd = _almost_everywhere(sympy.diff(d, self.symbols[j]))
+                if dd != 0:
+                    out[(k, i, j)] = dd
+        return out
+
+    def second_partial_values(self, values: Mapping[str, float]
+                              ) -> dict[tuple[str, str, str], float]:
+        r"""``{(k, i, j): ∂²f_k/∂z_i∂z_j}`` evaluated at the forward point of ``values``."""
+        z = self._point(values)
+        out = {}
+        for key, expr in self.second_partials.items():
+            fn = self._compiled_partials.get(key)
+            if fn is None:
+                fn = self._compiled_partials[key] = self._compile(expr)
+            out[key] = self._evaluate(fn, expr, z, f"∂²{key[0]}/∂{key[1]}∂{key[2]}")
+        return out
 
     def partial_values(self, values: Mapping[str, float]) -> dict[tuple[str, str], float]:
         r"""Local partials ``{(k, i): J[k, i]}`` evaluated at the forward point of ``values``.

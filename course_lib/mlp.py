@@ -46,6 +46,7 @@ from types import MappingProxyType
 import numpy as np
 import scipy.special
 
+from course_lib import checkpoint
 from course_lib.operators import Hadamard, Identity, LeftMultiply, RightMultiply
 from course_lib.substitution import all_finite, backslash
 
@@ -108,7 +109,7 @@ def perturbation_system(weights: Sequence[np.ndarray], biases: Sequence[np.ndarr
 
 
 def gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
-              y: np.ndarray, activation: str = "tanh"
+              y: np.ndarray, activation: str = "tanh", snapshots: int | None = None
               ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     r"""(∂ℓ/∂W_i, ∂ℓ/∂b_i) for every layer, by one back substitution on the operator system
 
@@ -117,8 +118,19 @@ def gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np
 
     whose rows say (I − L)ᵀ• λ = g and ∇_P ℓ = Dᵀ• λ. Only ∇_P ℓ is kept (`keep=`): each λ_i
     is let go once Δ_i ∘ λ_i has been formed, as hand-written backprop lets its δ_i go.
+
+    snapshots=k: keep at most k layer inputs X_i and recompute the others, following the optimal
+    binomial schedule `checkpoint.schedule(L, k)`. The same system is then solved in segments:
+    reversing layer i is one back substitution on its rows (∂ℓ/∂W_i, ∂ℓ/∂b_i, λ_{i−1}, given
+    λ_i), after recomputing X_i from the stored X_{i−1}. Same gradients; k ≥ L stores all.
     """
     weights, biases, x, y = _check(weights, biases, x, y, activation)
+    if snapshots is not None:
+        if isinstance(snapshots, bool) or not isinstance(snapshots, int | np.integer):
+            raise TypeError(f"snapshots must be an integer or None, got {snapshots!r}")
+        if snapshots < 1:
+            raise ValueError(f"snapshots must be at least 1, got {snapshots}")
+        return _checkpointed_gradients(weights, biases, x, y, activation, int(snapshots))
     _, grads = _loss_and_gradients(weights, biases, x, y, activation)
     return grads
 
@@ -170,17 +182,24 @@ def _forward(weights: list, biases: list, x: np.ndarray, activation: str,
     nan), so only then are the inputs scanned, to name the culprit (`_blame`). Z_i is checked
     before h because a saturating h would hide an inf: tanh(inf) = 1.
     """
-    h = ACTIVATIONS[activation][0]
     outputs = [x]
     for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
-        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-            z = W @ outputs[-1]
-            z += b  # Z_i = W_i X_{i−1} + b_i
-        if not all_finite(z):
-            raise _blame(weights, biases, x, y, f"the forward pass overflowed in layer {i + 1}: "
-                         "weights or inputs are too large")
-        outputs.append(z if i == len(weights) - 1 else h(z, out=z))  # the last is linear
+        outputs.append(_layer(W, b, outputs[-1], activation, i == len(weights) - 1,
+                              lambda i=i: _blame(weights, biases, x, y, "the forward pass "
+                                                 f"overflowed in layer {i + 1}: weights or inputs "
+                                                 "are too large")))
     return outputs
+
+
+def _layer(W: np.ndarray, b: np.ndarray, X: np.ndarray, activation: str, last: bool,
+           blame: Callable[[], ValueError]) -> np.ndarray:
+    r"""X_i = h(W_i X_{i−1} + b_i), linear when `last`; raises blame() if Z_i is not finite."""
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        z = W @ X
+        z += b  # Z_i = W_i X_{i−1} + b_i
+    if not all_finite(z):
+        raise blame()
+    return z if last else ACTIVATIONS[activation][0](z, out=z)  # the last layer is linear
 
 
 def _residual_and_loss(output: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -239,14 +258,22 @@ def _perturbation_system(weights: list, outputs: list, activation: str
     D = np.full((n, 2 * n), None, dtype=object)
     ones = np.ones((1, outputs[0].shape[1]))
     for i, W in enumerate(weights):  # row i is layer i+1: X_{i+1} from X_i
-        # Δ ∘ (·) with Δ = h'(Z), made from X_{i+1} when applied; the linear last layer has
-        # none (the arrays are checked once, so the operators skip their own checks)
-        delta = Identity() if i == n - 1 else _Slope(outputs[i + 1], slope)
-        if i > 0:
-            L[i, i - 1] = delta @ LeftMultiply(W, check=False)  # dX_i ∋ Δ_i ∘ (W_i dX_{i−1})
-        D[i, 2 * i] = delta @ RightMultiply(outputs[i], check=False)  # Δ_i ∘ (dW_i X_{i−1})
-        D[i, 2 * i + 1] = delta @ RightMultiply(ones, check=False)  # Δ_i ∘ (db_i 1ᵀ)
+        reads, D[i, 2 * i], D[i, 2 * i + 1] = _layer_elements(
+            W, outputs[i], outputs[i + 1], None if i == n - 1 else slope, ones)
+        if i > 0:  # layer 1 reads x, which is not an unknown
+            L[i, i - 1] = reads
     return L, D
+
+
+def _layer_elements(W: np.ndarray, X_in: np.ndarray, X_out: np.ndarray, slope, ones):
+    r"""(L, D_W, D_b) of one layer: Δ ∘ (W ·), Δ ∘ (· X_inᵀ… as dW X_in), Δ ∘ (· 1ᵀ).
+
+    Δ ∘ (·) with Δ = h'(Z), made from X_out when applied; the linear last layer (slope None)
+    has none (the arrays are checked once, so the operators skip their own checks)."""
+    delta = Identity() if slope is None else _Slope(X_out, slope)
+    return (delta @ LeftMultiply(W, check=False),  # dX_i ∋ Δ_i ∘ (W_i dX_{i−1})
+            delta @ RightMultiply(X_in, check=False),  # Δ_i ∘ (dW_i X_{i−1})
+            delta @ RightMultiply(ones, check=False))  # Δ_i ∘ (db_i 1ᵀ)
 
 
 def _adjoint_system(L: np.ndarray, D: np.ndarray) -> np.ndarray:
@@ -285,6 +312,45 @@ def _loss_and_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarra
             raise ValueError(f"the gradient overflowed: weights or inputs are too large ({err})"
                              ) from None
     return value, (list(solution[0::3]), list(solution[1::3]))
+
+
+def _checkpointed_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarray,
+                            activation: str, snapshots: int) -> tuple[list, list]:
+    r"""Replay `checkpoint.schedule(L, snapshots)` on the chain X_{i+1} = layer(X_i); reversing
+    step i recomputes its output and solves its rows (W, b, X_in, X_out) by one back substitution:
+
+        ∂ℓ/∂W = D_Wᵀ• λ_out,   ∂ℓ/∂b = D_bᵀ• λ_out,   λ_in = Lᵀ• λ_out.
+    """
+    layers, slope = len(weights), ACTIVATIONS[activation][1]
+    ones = np.ones((1, x.shape[1]))
+    dweights: list = [None] * layers
+    dbiases: list = [None] * layers
+    lam = [None]  # λ of the output of the next step to reverse
+
+    def step(i: int, X: np.ndarray) -> np.ndarray:
+        return _layer(weights[i], biases[i], X, activation, i == layers - 1,
+                      lambda: _blame(weights, biases, x, y, "the forward pass overflowed in "
+                                     f"layer {i + 1}: weights or inputs are too large"))
+
+    def reverse(i: int, X: np.ndarray) -> None:
+        output = step(i, X)
+        if i == layers - 1:
+            lam[0] = _residual_and_loss(output, y)[0]  # ∂ℓ/∂X_L = X_L − y
+        L, D_W, D_b = _layer_elements(weights[i], X, output, None if i == layers - 1 else slope,
+                                      ones)
+        column = [-D_W.T, -D_b.T] + ([-L.T] if i > 0 else [])  # layer 1 reads x: no λ_0
+        k = len(column)
+        system = np.full((k + 1, k + 1), None, dtype=object)
+        np.fill_diagonal(system, Identity())
+        system[:k, k] = column
+        with np.errstate(over="ignore", invalid="ignore"):
+            solution = backslash(system, [None] * k + [lam[0]], keep=range(k))
+        if not all(all_finite(s) for s in solution[:k]):
+            raise ValueError("the gradient overflowed: weights or inputs are too large")
+        dweights[i], dbiases[i], lam[0] = solution[0], solution[1], solution[k - 1]
+
+    checkpoint.replay(checkpoint.schedule(layers, snapshots), x, step, reverse)
+    return dweights, dbiases
 
 
 # -- input checks ----------------------------------------------------------------------------
