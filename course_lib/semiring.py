@@ -1,0 +1,279 @@
+r"""The one back substitution over other semirings: shortest and longest paths, Viterbi.
+
+A semiring replaces + and × by two operations ⊕ and ⊗ that keep the laws back substitution
+uses (⊕ associative and commutative with identity 0̄, ⊗ associative with identity 1̄ and
+distributing over ⊕, 0̄ ⊗ a = 0̄). It needs no subtraction and no division, so over a semiring
+the triangular system is written x = b ⊕ (N ⊗ x), N strictly upper triangular (a DAG: row i
+reads the x_j with N_ij ≠ 0̄, j > i), and the bottom row first,
+
+    x_i = b_i ⊕ ⊕_{j>i} N_ij ⊗ x_j,        i = n−1, …, 0,
+
+is :func:`course_lib.substitution.substitute`, the same loop as backprop's (I − Jᵀ) λ = v.
+
+| name          | ⊕         | ⊗ | 0̄   | 1̄ | x_i is                                                  |
+|---------------|-----------|---|------|----|---------------------------------------------------------|
+| "sum-product" | +         | × | 0    | 1  | Σ over paths i → … of the product of weights: (I − N)⁻¹ b |
+| "max-product" | max       | × | 0    | 1  | the most probable path (weights in [0, ∞))              |
+| "max-plus"    | max       | + | −∞   | 0  | the longest (critical) path                             |
+| "min-plus"    | min       | + | +∞   | 0  | the shortest path                                       |
+| "log-sum-exp" | logaddexp | + | −∞   | 0  | log of sum-product on e^N, e^b, without underflow       |
+
+(x_i ranges over the paths i = k_0 → k_1 → … → k_m of the DAG, each weighing
+N_{k_0 k_1} ⊗ … ⊗ N_{k_{m−1} k_m} ⊗ b_{k_m}.) :func:`viterbi` is the max-plus case on a chain
+whose elements are S×S blocks.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse
+
+from course_lib import substitution
+from course_lib.semiring_systems import Block, BlockRows, DenseRows, LevelRows
+
+__all__ = ["Semiring", "SEMIRINGS", "get", "Block", "closure_solve", "viterbi"]
+
+PROBABILITY_TOLERANCE = 1e-8
+
+
+@dataclass(frozen=True)
+class Semiring:
+    r"""⊕ (``plus``), ⊗ (``times``) as numpy ufuncs, their identities 0̄ (``zero``) and 1̄ (``one``).
+
+    A Semiring is also an *algebra* for :class:`course_lib.substitution.PlainSystem`:
+    ``eliminate(r, m, x) = r ⊕ m ⊗ x`` and ``pivot(d, r) = r`` (N_ii = 0̄, whose closure
+    0̄* = 1̄ ⊕ 0̄ ⊕ … is 1̄).
+    """
+
+    name: str
+    plus: np.ufunc
+    times: np.ufunc
+    zero: float
+    one: float
+    from_probability: Any  # how a probability p enters: p itself, or log p
+    forbidden: float | None  # the infinity that is no element of the semiring (nan never is)
+
+    def is_zero(self, m: Any) -> bool:
+        return not isinstance(m, Block) and bool(m == self.zero)
+
+    def product(self, m: Any, x: Any) -> Any:
+        return m.apply(x) if isinstance(m, Block) else self.times(m, x)  # N_ij ⊗ x_j
+
+    def eliminate(self, r: Any, m: Any, x: Any) -> Any:
+        return self.plus(r, self.product(m, x))  # r ⊕ N_ij ⊗ x_j
+
+    def pivot(self, d: Any, r: Any) -> Any:
+        return r
+
+    def __repr__(self) -> str:
+        return f"Semiring({self.name!r})"
+
+
+def _log(p: Any) -> Any:
+    with np.errstate(divide="ignore"):
+        return np.log(p)
+
+
+SEMIRINGS = {
+    "sum-product": Semiring("sum-product", np.add, np.multiply, 0.0, 1.0, np.asarray, None),
+    "max-product": Semiring("max-product", np.maximum, np.multiply, 0.0, 1.0, np.asarray, None),
+    "max-plus": Semiring("max-plus", np.maximum, np.add, -math.inf, 0.0, _log, math.inf),
+    "min-plus": Semiring("min-plus", np.minimum, np.add, math.inf, 0.0, None, -math.inf),
+    "log-sum-exp": Semiring("log-sum-exp", np.logaddexp, np.add, -math.inf, 0.0, _log, math.inf),
+}
+
+
+def get(name: Any) -> Semiring:
+    r"""The semiring called ``name`` (one of :data:`SEMIRINGS`), or a clear error."""
+    if isinstance(name, Semiring):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"semiring must be a name (a string), got {name!r}; "
+                        f"one of {', '.join(SEMIRINGS)}")
+    if name not in SEMIRINGS:
+        raise ValueError(f"unknown semiring {name!r}; expected one of {', '.join(SEMIRINGS)}")
+    return SEMIRINGS[name]
+
+
+# ---------------------------------------------------------------------- closure_solve
+def _check_values(values: np.ndarray, ring: Semiring, what: str) -> None:
+    r"""No nan, not the semiring's forbidden infinity, finite and ≥ 0 where ⊗ is ×."""
+    bad = np.isnan(values)
+    if ring.forbidden is not None:
+        bad |= values == ring.forbidden
+    elif ring.name in ("sum-product", "max-product"):
+        bad |= ~np.isfinite(values)
+    if ring.name == "max-product":
+        bad |= values < 0
+    if bad.any():
+        k = int(np.argmax(bad))
+        allowed = {"sum-product": "finite numbers", "max-product": "finite numbers ≥ 0",
+                   "max-plus": "numbers or −inf", "min-plus": "numbers or +inf",
+                   "log-sum-exp": "numbers or −inf"}[ring.name]
+        raise ValueError(f"{what} holds {float(values.flat[k])!r}: the {ring.name} semiring takes {allowed}")
+
+
+def _numeric(a: Any, what: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be a real numeric array, got dtype {arr.dtype}")
+    return arr.astype(float)
+
+
+def closure_solve(N: Any, b: Any, semiring: str) -> np.ndarray:
+    r"""x with x = b ⊕ (N ⊗ x), N square and strictly upper triangular, by back substitution:
+
+        x_i = b_i ⊕ ⊕_{j>i} N_ij ⊗ x_j,    i = n−1, …, 0.
+
+    ``semiring``: "sum-product" (x = (I − N)⁻¹ b), "max-product", "max-plus", "min-plus" or
+    "log-sum-exp". ``N``: a 2-D float array, where an entry equal to the semiring's zero (0, 0,
+    −inf, +inf, −inf) means "no edge" and every entry on or below the diagonal must be that
+    zero (in max-plus a 0.0 there is an edge, and is refused); or a scipy.sparse matrix, whose
+    stored entries are the edges (an unstored entry is no edge). ``b``: shape (n,). Returns x,
+    a float array of shape (n,). Dense N runs one vectorised row at a time; sparse N a level of
+    the DAG at a time (:class:`~course_lib.semiring_systems.LevelRows`).
+    """
+    ring = get(semiring)
+    sparse = scipy.sparse.issparse(N)
+    if sparse:
+        if N.ndim != 2 or N.shape[0] != N.shape[1]:
+            raise ValueError(f"N must be square, got shape {N.shape}")
+        coo = N.tocoo()
+        rows, cols, data = (np.asarray(coo.row, dtype=np.intp), np.asarray(coo.col, dtype=np.intp),
+                            _numeric(coo.data, "N"))
+        _check_values(data, ring, "N")
+        wrong = (rows >= cols) & (data != ring.zero)
+        if wrong.any():
+            k = int(np.argmax(wrong))
+            raise ValueError(f"N is not strictly upper triangular: N[{rows[k]}, {cols[k]}] = "
+                             f"{float(data[k])!r} is an edge on or below the diagonal (entries there "
+                             f"must be the {ring.name} zero {ring.zero})")
+    else:
+        N = _numeric(N, "N")
+        if N.ndim != 2 or N.shape[0] != N.shape[1]:
+            raise ValueError(f"N must be a square matrix, got shape {N.shape}")
+        _check_values(N, ring, "N")
+        lower = np.tril(np.ones(N.shape, dtype=bool)) & (N != ring.zero)
+        if lower.any():
+            i, j = (int(k) for k in np.argwhere(lower)[0])
+            hint = (" (in max-plus 0.0 is an edge of weight 0; write -inf for no edge)"
+                    if ring.name == "max-plus" and N[i, j] == 0 else "")
+            raise ValueError(f"N is not strictly upper triangular: N[{i}, {j}] = {float(N[i, j])!r} on "
+                             f"or below the diagonal is not the {ring.name} zero "
+                             f"{ring.zero}{hint}")
+    n = N.shape[0]
+    b = _numeric(b, "b")
+    if b.shape != (n,):
+        raise ValueError(f"b must have shape ({n},) to match N of shape {N.shape}, got {b.shape}")
+    _check_values(b, ring, "b")
+    if sparse:
+        keep = data != ring.zero  # a stored zero is no edge
+        order = np.argsort(rows[keep], kind="stable")
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[keep], minlength=n))))
+        system = LevelRows(indptr, cols[keep][order], data[keep][order], b, ring)
+        batches = system.batches()
+    else:
+        system = DenseRows(N, b, ring)
+        batches = range(n - 1, -1, -1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in substitution.substitute(system, batches):
+            pass
+    x = system.x
+    if np.isnan(x).any() or (ring.name in ("sum-product", "max-product")
+                             and not np.isfinite(x).all()):
+        k = int(np.argmax(~np.isfinite(x)))
+        raise ValueError(f"x[{k}] = {x[k]} overflowed: the path weights exceed the float range")
+    return x
+
+
+# ---------------------------------------------------------------------- Viterbi
+def _distribution(p: Any, what: str, shape: tuple | None = None) -> np.ndarray:
+    r"""A float array of probabilities: finite, ≥ 0, its last axis summing to 1."""
+    arr = _numeric(p, what)
+    if shape is not None and arr.shape != shape:
+        raise ValueError(f"{what} must have shape {shape}, got {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{what} must not be empty, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{what} must be finite")
+    if (arr < 0).any():
+        k = tuple(int(i) for i in np.argwhere(arr < 0)[0])
+        raise ValueError(f"{what} must be nonnegative, but {what}{list(k)} = {arr[k]}")
+    sums = arr.sum(axis=-1)
+    off = np.abs(sums - 1) > PROBABILITY_TOLERANCE
+    if np.any(off):
+        if arr.ndim == 1:
+            raise ValueError(f"{what} must sum to 1, but sums to {float(sums)!r}")
+        k = int(np.argmax(off))
+        raise ValueError(f"row {k} of {what} must sum to 1, but sums to {sums[k]!r}")
+    return arr
+
+
+def viterbi(initial: Any, transition: Any, emission: Any, observations: Any
+            ) -> tuple[list[int], float]:
+    r"""The most probable state path of an HMM and its natural-log joint probability.
+
+        p(s, o) = π(s_0) B(s_0, o_0) Π_{t≥1} A(s_{t−1}, s_t) B(s_t, o_t)
+
+    ``initial`` π (S,), ``transition`` A (S, S) and ``emission`` B (S, V) have rows summing to 1;
+    ``observations`` are T ≥ 1 symbols in 0 … V−1. In max-plus (log p), the cost-to-go
+    V_t(s) = max over s_{t+1}, … of the log probability of the rest given s_t = s solves
+
+        V_t = A ⊗ (e_{t+1} ⊗ V_{t+1}),   V_{T−1} = 0̄̄ = 0,   e_t = log B(·, o_t),
+
+    a back substitution whose elements are S×S blocks (:class:`Block`: one vectorised max-plus
+    product per step). Then max_s log π(s) + e_0(s) + V_0(s) is the answer's log probability,
+    and the path is read forward: s_0 = argmax of that, s_{t+1} = argmax_s' A(s_t, s') + e_{t+1}(s')
+    + V_{t+1}(s'). Ties go to the lowest state. ``ValueError`` if every path has probability 0.
+    """
+    pi = _distribution(initial, "initial")
+    if pi.ndim != 1:
+        raise ValueError(f"initial must be a vector of S probabilities, got shape {pi.shape}")
+    S = len(pi)
+    A = _distribution(transition, "transition", (S, S))
+    B = _numeric(emission, "emission")
+    if B.ndim != 2 or B.shape[0] != S:
+        raise ValueError(f"emission must have shape ({S}, V), one row per state, got {B.shape}")
+    B = _distribution(B, "emission")
+    obs = _observations(observations, B.shape[1])
+    ring = SEMIRINGS["max-plus"]
+    log_a, log_e = _log(A), _log(B[:, obs].T)  # log_e[t] = e_t = log B(·, o_t)
+    T = len(obs)
+    rows = [[(t + 1, Block(log_a, log_e[t + 1], ring))] for t in range(T - 1)] + [[]]
+    system = BlockRows(rows, [None] * (T - 1) + [np.zeros(S)], ring)  # b_{T−1} = 1̄
+    for _ in substitution.substitute(system, range(T - 1, -1, -1)):
+        pass
+    value = system.x  # V_t
+    start = _log(pi) + log_e[0] + value[0]
+    state = int(np.argmax(start))
+    best = float(start[state])
+    if best == -math.inf:
+        raise ValueError("every state path has probability zero: the observations cannot be "
+                         "produced by this HMM")
+    path = [state]
+    for t in range(1, T):  # read the path forward: the step that achieves V_{t−1}(s_{t−1})
+        state = int(np.argmax(log_a[state] + log_e[t] + value[t]))
+        path.append(state)
+    return path, best
+
+
+def _observations(observations: Any, V: int) -> np.ndarray:
+    if isinstance(observations, str | bytes):
+        raise TypeError(f"observations must be a sequence of symbol indices, got {observations!r}")
+    obs = np.asarray(observations)
+    if obs.dtype == bool or (obs.size and not all(
+            isinstance(o, numbers.Integral) for o in obs.reshape(-1).tolist())):
+        raise TypeError(f"observations must be integer symbol indices, got dtype {obs.dtype}")
+    if obs.ndim != 1 or obs.size == 0:
+        raise ValueError(f"observations must be a nonempty 1-D sequence, got shape {obs.shape}")
+    outside = (obs < 0) | (obs >= V)
+    if outside.any():
+        k = int(np.argmax(outside))
+        raise ValueError(f"observations[{k}] = {obs[k]} is out of range: the emission matrix "
+                         f"has {V} symbols, 0 … {V - 1}")
+    return obs.astype(np.intp)
