@@ -30,4 +30,4 @@ def assignments(states: Sequence[int], max_count: int = MAX_ASSIGNMENTS) -> np.n
     if count > max_count:
         raise ValueError(f"{count} assignments of {len(states)} variables is above "
                          f"max_count={max_count}: enumeration is for small problems")
-    return np.indices(states).reshape(len(states), -1).T.copy()
+    return np.indices(states, dtype=np.intp).reshape(len(states), count).T.copy()
