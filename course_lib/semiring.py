@@ -242,22 +242,23 @@ def viterbi(initial: Any, transition: Any, emission: Any, observations: Any
     B = _distribution(B, "emission")
     obs = _observations(observations, B.shape[1])
     ring = SEMIRINGS["max-plus"]
-    log_a, log_e = _log(A), _log(B[:, obs].T)  # log_e[t] = e_t = log B(·, o_t)
+    log_a = _log(A)
+    log_e = np.ascontiguousarray(_log(B.T)[obs])  # log_e[t] = e_t = log B(·, o_t)
     T = len(obs)
     rows = [[(t + 1, Block(log_a, log_e[t + 1], ring))] for t in range(T - 1)] + [[]]
-    system = BlockRows(rows, [None] * (T - 1) + [np.zeros(S)], ring)  # b_{T−1} = 1̄
+    system = BlockRows(rows, [None] * (T - 1) + [np.zeros(S)], ring)  # b_{T−1} = 1̄ = 0
     for _ in substitution.substitute(system, range(T - 1, -1, -1)):
         pass
-    value = system.x  # V_t
-    start = _log(pi) + log_e[0] + value[0]
-    state = int(np.argmax(start))
+    ahead = log_e + np.array(system.x)  # e_t + V_t: the best log probability from step t on
+    start = _log(pi) + ahead[0]
+    state = int(start.argmax())
     best = float(start[state])
     if best == -math.inf:
         raise ValueError("every state path has probability zero: the observations cannot be "
                          "produced by this HMM")
     path = [state]
     for t in range(1, T):  # read the path forward: the step that achieves V_{t−1}(s_{t−1})
-        state = int(np.argmax(log_a[state] + log_e[t] + value[t]))
+        state = int((log_a[state] + ahead[t]).argmax())
         path.append(state)
     return path, best
 
