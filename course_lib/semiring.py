@@ -125,6 +125,16 @@ def _numeric(a: Any, what: str) -> np.ndarray:
     return arr.astype(float)
 
 
+def _csr_edges(N: Any, data: np.ndarray, rows: np.ndarray, ring: Semiring
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""(indptr, indices, data) of the edges of a CSR N: a stored zero of the semiring is none."""
+    edge = data != ring.zero
+    if edge.all():
+        return N.indptr, N.indices, data
+    counts = np.bincount(rows[edge], minlength=N.shape[0])
+    return np.concatenate(([0], np.cumsum(counts))), N.indices[edge], data[edge]
+
+
 def closure_solve(N: Any, b: Any, semiring: str) -> np.ndarray:
     r"""x with x = b ⊕ (N ⊗ x), N square and strictly upper triangular, by back substitution:
 
@@ -143,14 +153,14 @@ def closure_solve(N: Any, b: Any, semiring: str) -> np.ndarray:
     if sparse:
         if N.ndim != 2 or N.shape[0] != N.shape[1]:
             raise ValueError(f"N must be square, got shape {N.shape}")
-        coo = N.tocoo()
-        rows, cols, data = (np.asarray(coo.row, dtype=np.intp), np.asarray(coo.col, dtype=np.intp),
-                            _numeric(coo.data, "N"))
+        N = scipy.sparse.csr_array(N)
+        data = _numeric(N.data, "N")
         _check_values(data, ring, "N")
-        wrong = (rows >= cols) & (data != ring.zero)
+        rows = np.repeat(np.arange(N.shape[0]), np.diff(N.indptr))
+        wrong = (rows >= N.indices) & (data != ring.zero)
         if wrong.any():
             k = int(np.argmax(wrong))
-            raise ValueError(f"N is not strictly upper triangular: N[{rows[k]}, {cols[k]}] = "
+            raise ValueError(f"N is not strictly upper triangular: N[{rows[k]}, {N.indices[k]}] = "
                              f"{float(data[k])!r} is an edge on or below the diagonal (entries there "
                              f"must be the {ring.name} zero {ring.zero})")
     else:
@@ -172,10 +182,8 @@ def closure_solve(N: Any, b: Any, semiring: str) -> np.ndarray:
         raise ValueError(f"b must have shape ({n},) to match N of shape {N.shape}, got {b.shape}")
     _check_values(b, ring, "b")
     if sparse:
-        keep = data != ring.zero  # a stored zero is no edge
-        order = np.argsort(rows[keep], kind="stable")
-        indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[keep], minlength=n))))
-        system = LevelRows(indptr, cols[keep][order], data[keep][order], b, ring)
+        indptr, indices, data = _csr_edges(N, data, rows, ring)
+        system = LevelRows(indptr, indices, data, b, ring)
         batches = system.batches()
     else:
         system = DenseRows(N, b, ring)
@@ -183,7 +191,7 @@ def closure_solve(N: Any, b: Any, semiring: str) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in substitution.substitute(system, batches):
             pass
-    x = system.x
+    x = system.result()
     if np.isnan(x).any() or (ring.name in ("sum-product", "max-product")
                              and not np.isfinite(x).all()):
         k = int(np.argmax(~np.isfinite(x)))
@@ -245,11 +253,15 @@ def viterbi(initial: Any, transition: Any, emission: Any, observations: Any
     log_a = _log(A)
     log_e = np.ascontiguousarray(_log(B.T)[obs])  # log_e[t] = e_t = log B(·, o_t)
     T = len(obs)
-    rows = [[(t + 1, Block(log_a, log_e[t + 1], ring))] for t in range(T - 1)] + [[]]
-    system = BlockRows(rows, [None] * (T - 1) + [np.zeros(S)], ring)  # b_{T−1} = 1̄ = 0
+
+    def row(t: int) -> list[tuple[int, Block]]:  # V_t reads V_{t+1} through A ⊗ diag(e_{t+1})
+        return [(t + 1, Block(log_a, log_e[t + 1], ring))] if t < T - 1 else []
+
+    b = [None] * (T - 1) + [np.zeros(S)]  # b_{T−1} = 1̄ = 0, every other b_t = 0̄
+    system = BlockRows(row, b, ring, x=np.empty((T, S)))
     for _ in substitution.substitute(system, range(T - 1, -1, -1)):
         pass
-    ahead = log_e + np.array(system.x)  # e_t + V_t: the best log probability from step t on
+    ahead = log_e + system.x  # e_t + V_t: the best log probability from step t on
     start = _log(pi) + ahead[0]
     state = int(start.argmax())
     best = float(start[state])

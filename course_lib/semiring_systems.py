@@ -43,6 +43,22 @@ def reduce_plus(ring: Any, values: np.ndarray, axis: int = -1) -> np.ndarray:
     return ring.plus.reduce(values, axis=axis, initial=ring.zero)
 
 
+def _sum_product(matrix: np.ndarray, v: np.ndarray, ring: Any) -> np.ndarray:
+    return matrix @ v  # Σ_{s'} M_{ss'} v_{s'}: BLAS
+
+
+def _tropical(matrix: np.ndarray, v: np.ndarray, ring: Any) -> np.ndarray:
+    return ring.plus.reduce(matrix + v, axis=1)  # max or min over s' of M_{ss'} + v_{s'}
+
+
+def _general(matrix: np.ndarray, v: np.ndarray, ring: Any) -> np.ndarray:
+    return reduce_plus(ring, ring.times(matrix, v), axis=1)  # ⊕_{s'} M_{ss'} ⊗ v_{s'}
+
+
+_BLOCK_PRODUCT = {"sum-product": _sum_product, "max-plus": _tropical, "min-plus": _tropical,
+                  "max-product": _general, "log-sum-exp": _general}
+
+
 class Block:
     r"""A block element x ↦ M ⊗ (d ⊗ x) of a semiring: (M ⊗ (d ⊗ x))_s = ⊕_{s'} M_{ss'} ⊗ d_{s'} ⊗ x_{s'}.
 
@@ -51,6 +67,7 @@ class Block:
     """
 
     is_zero = False
+    __slots__ = ("matrix", "right", "ring")
 
     def __init__(self, matrix: np.ndarray, right: np.ndarray | None, ring: Any) -> None:
         self.matrix, self.right, self.ring = matrix, right, ring
@@ -58,11 +75,7 @@ class Block:
     def apply(self, x: np.ndarray) -> np.ndarray:
         ring = self.ring
         v = x if self.right is None else ring.times(self.right, x)  # d ⊗ x
-        if ring.name == "sum-product":
-            return self.matrix @ v  # Σ_{s'} M_{ss'} v_{s'}: BLAS
-        if ring.name in ("max-plus", "min-plus"):
-            return ring.plus.reduce(self.matrix + v, axis=1)  # max or min of M_{ss'} + v_{s'}
-        return reduce_plus(ring, ring.times(self.matrix, v), axis=1)
+        return _BLOCK_PRODUCT[ring.name](self.matrix, v, ring)  # M ⊗ v
 
     __matmul__ = apply
 
@@ -91,39 +104,54 @@ class DenseRows:
     def pivot(self, i: int, r: float) -> float:
         return r
 
+    def result(self) -> np.ndarray:
+        return self.x
+
 
 class LevelRows:
     r"""x = b ⊕ N ⊗ x with N in CSR form (row i reads the columns it stores), a level at a time.
 
-    Iterate over :meth:`batches` (the rows of one level, lowest first) for the row order; every
-    stored entry is an edge, and duplicates are ⊕-ed like separate edges.
+    The nodes are renumbered level by level (:func:`course_lib.dag.levels`), so that the rows of
+    one level — which read only lower levels — are one slice, and their edges one run of the
+    renumbered CSR arrays. :meth:`batches` lists those slices, lowest level first; ``x`` is kept
+    in the new numbering and :meth:`result` puts it back. Every stored entry is an edge;
+    duplicates are ⊕-ed like separate edges.
     """
 
     def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
                  b: np.ndarray, ring: Any) -> None:
-        self.indptr, self.indices, self.data, self.b, self.ring = indptr, indices, data, b, ring
-        self.n = len(b)
-        self.x = np.full(self.n, ring.zero)
-
-    def batches(self) -> list[np.ndarray]:
         import scipy.sparse
 
-        pattern = scipy.sparse.csr_array(
-            (np.ones(len(self.indices), dtype=np.int8), self.indices, self.indptr),
-            shape=(self.n, self.n))
-        return dag.level_batches(dag.levels(pattern))
+        n = len(b)
+        pattern = scipy.sparse.csr_array((np.ones(len(indices), dtype=np.int8), indices, indptr),
+                                         shape=(n, n))
+        level = dag.levels(pattern)
+        order = np.argsort(level, kind="stable")  # new number k ↦ old node order[k]
+        new_number = np.empty(n, dtype=np.intp)
+        new_number[order] = np.arange(n)
+        self.lengths = np.diff(indptr)[order]  # edges of each row, in the new numbering
+        self.indptr = np.concatenate(([0], np.cumsum(self.lengths))).astype(np.intp)
+        edges = _ragged_positions(indptr[order], indptr[order + 1])
+        self.indices, self.data = new_number[indices[edges]], data[edges]
+        counts = np.bincount(level, minlength=int(level.max(initial=-1)) + 1)
+        self.bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+        self.order, self.ring = order, ring
+        self.b = b[order]
+        self.x = np.full(n, ring.zero)
 
-    def row(self, rows: np.ndarray) -> list[tuple[np.ndarray, tuple]]:
-        starts, ends = self.indptr[rows], self.indptr[rows + 1]
-        edges = _ragged_positions(starts, ends)
-        if edges.size == 0:
+    def batches(self) -> list[slice]:
+        return [slice(a, z) for a, z in zip(self.bounds[:-1], self.bounds[1:])]
+
+    def row(self, rows: slice) -> list[tuple[np.ndarray, tuple]]:
+        first, last = self.indptr[rows.start], self.indptr[rows.stop]
+        if first == last:
             return []
-        lengths = ends - starts
+        lengths = self.lengths[rows]
         reading = lengths > 0  # rows with at least one edge
-        segment_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[reading]
-        return [(self.indices[edges], (self.data[edges], segment_starts, reading))]
+        segment_starts = self.indptr[rows][reading] - first
+        return [(self.indices[first:last], (self.data[first:last], segment_starts, reading))]
 
-    def eliminate(self, r: np.ndarray, rows: np.ndarray, cols: np.ndarray, m: tuple,
+    def eliminate(self, r: np.ndarray, rows: slice, cols: np.ndarray, m: tuple,
                   xj: np.ndarray) -> np.ndarray:
         data, segment_starts, reading = m
         ring = self.ring
@@ -132,12 +160,17 @@ class LevelRows:
             reduced = _segment_logsumexp(products, segment_starts)
         else:
             reduced = ring.plus.reduceat(products, segment_starts)  # ⊕ over each row's edges
-        r = np.array(r, dtype=float)
+        r = r.copy()
         r[reading] = ring.plus(r[reading], reduced)  # b_i ⊕ ⊕_j N_ij ⊗ x_j
         return r
 
-    def pivot(self, rows: np.ndarray, r: np.ndarray) -> np.ndarray:
+    def pivot(self, rows: slice, r: np.ndarray) -> np.ndarray:
         return r
+
+    def result(self) -> np.ndarray:
+        x = np.empty_like(self.x)
+        x[self.order] = self.x  # back to the caller's numbering
+        return x
 
 
 def _segment_logsumexp(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -152,16 +185,17 @@ def _segment_logsumexp(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 class BlockRows:
     r"""x = b ⊕ N ⊗ x whose elements are :class:`Block` s: ``rows[i]`` lists the (j, N_ij).
 
-    ``b[i]`` is a vector, or None for the zero vector of the semiring (its row then starts from
-    its first product, so no zeros are allocated).
+    ``rows`` is a list, or a function of i returning that list when row i is solved (a long
+    chain then never holds all its blocks at once). ``b[i]`` is a vector, or None for the zero
+    vector of the semiring (its row then starts from its first product, so no zeros are
+    allocated). ``x``: where to keep the unknowns (default a list; a 2-D array when every x_i
+    has the same length keeps them in one block of memory).
     """
 
-    def __init__(self, rows: list[list[tuple[int, Block]]], b: list, ring: Any) -> None:
-        self.rows, self.b, self.ring = rows, b, ring
-        self.x: list[Any] = [None] * len(b)
-
-    def row(self, i: int) -> list[tuple[int, Block]]:
-        return self.rows[i]
+    def __init__(self, rows: Any, b: list, ring: Any, x: Any = None) -> None:
+        self.row = rows if callable(rows) else rows.__getitem__
+        self.b, self.ring = b, ring
+        self.x: Any = [None] * len(b) if x is None else x
 
     def eliminate(self, r: Any, i: int, j: int, m: Block, xj: np.ndarray) -> np.ndarray:
         t = m.apply(xj)  # N_ij ⊗ x_j
