@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,12 +52,14 @@ class Semiring:
     """
 
     name: str
-    plus: np.ufunc
-    times: np.ufunc
+    plus: np.ufunc  # ⊕ on arrays
+    times: np.ufunc  # ⊗ on arrays
     zero: float
     one: float
-    from_probability: Any  # how a probability p enters: p itself, or log p
     forbidden: float | None  # the infinity that is no element of the semiring (nan never is)
+    add: Any  # ⊕ on two Python floats (a float back: no numpy scalar)
+    mul: Any  # ⊗ on two Python floats
+    embed: Any  # how a probability p enters as a Python float: p itself, log p or −log p
 
     def is_zero(self, m: Any) -> bool:
         return not isinstance(m, Block) and bool(m == self.zero)
@@ -79,12 +82,30 @@ def _log(p: Any) -> Any:
         return np.log(p)
 
 
+def _scalar_log(p: float) -> float:
+    return math.log(p) if p > 0 else -math.inf
+
+
+def _scalar_logaddexp(a: float, b: float) -> float:
+    r"""log(e^a + e^b) without overflow or underflow."""
+    if a < b:
+        a, b = b, a
+    if b == -math.inf:
+        return a
+    return a + math.log1p(math.exp(b - a))
+
+
 SEMIRINGS = {
-    "sum-product": Semiring("sum-product", np.add, np.multiply, 0.0, 1.0, np.asarray, None),
-    "max-product": Semiring("max-product", np.maximum, np.multiply, 0.0, 1.0, np.asarray, None),
-    "max-plus": Semiring("max-plus", np.maximum, np.add, -math.inf, 0.0, _log, math.inf),
-    "min-plus": Semiring("min-plus", np.minimum, np.add, math.inf, 0.0, None, -math.inf),
-    "log-sum-exp": Semiring("log-sum-exp", np.logaddexp, np.add, -math.inf, 0.0, _log, math.inf),
+    "sum-product": Semiring("sum-product", np.add, np.multiply, 0.0, 1.0, None,
+                            operator.add, operator.mul, float),
+    "max-product": Semiring("max-product", np.maximum, np.multiply, 0.0, 1.0, None,
+                            max, operator.mul, float),
+    "max-plus": Semiring("max-plus", np.maximum, np.add, -math.inf, 0.0, math.inf,
+                         max, operator.add, _scalar_log),
+    "min-plus": Semiring("min-plus", np.minimum, np.add, math.inf, 0.0, -math.inf,
+                         min, operator.add, lambda p: -_scalar_log(p)),
+    "log-sum-exp": Semiring("log-sum-exp", np.logaddexp, np.add, -math.inf, 0.0, math.inf,
+                            _scalar_logaddexp, operator.add, _scalar_log),
 }
 
 

@@ -156,10 +156,7 @@ class LevelRows:
         data, segment_starts, reading = m
         ring = self.ring
         products = ring.times(data, xj)  # N_ij ⊗ x_j for every edge of these rows
-        if ring.name == "log-sum-exp":
-            reduced = _segment_logsumexp(products, segment_starts)
-        else:
-            reduced = ring.plus.reduceat(products, segment_starts)  # ⊕ over each row's edges
+        reduced = ring.plus.reduceat(products, segment_starts)  # ⊕ over each row's edges
         r = r.copy()
         r[reading] = ring.plus(r[reading], reduced)  # b_i ⊕ ⊕_j N_ij ⊗ x_j
         return r
@@ -171,15 +168,6 @@ class LevelRows:
         x = np.empty_like(self.x)
         x[self.order] = self.x  # back to the caller's numbering
         return x
-
-
-def _segment_logsumexp(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    r"""log Σ exp over the segments values[starts[k]:starts[k+1]], with the max shift."""
-    m = np.maximum.reduceat(values, starts)
-    m = np.where(m == -np.inf, 0.0, m)
-    lengths = np.diff(np.append(starts, len(values)))
-    with np.errstate(divide="ignore"):
-        return np.log(np.add.reduceat(np.exp(values - np.repeat(m, lengths)), starts)) + m
 
 
 class BlockRows:
