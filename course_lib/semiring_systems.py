@@ -30,8 +30,11 @@ __all__ = ["Block", "DenseRows", "LevelRows", "BlockRows", "reduce_plus"]
 
 
 def reduce_plus(ring: Any, values: np.ndarray, axis: int = -1) -> np.ndarray:
-    r"""⊕ over an axis: Σ, max, min, or log Σ exp (computed with the max shift, safe for −inf)."""
+    r"""⊕ over an axis: Σ, max, min, or log Σ exp (safe for −inf: pairwise logaddexp for small
+    arrays, one call; the max shift log Σ e^(v − m) + m, one exp per entry, for large ones)."""
     if ring.name == "log-sum-exp":
+        if values.size < 4096:
+            return np.logaddexp.reduce(values, axis=axis)
         if values.shape[axis] == 0:
             return np.full(np.delete(values.shape, axis if axis >= 0 else values.ndim + axis),
                            -np.inf)
