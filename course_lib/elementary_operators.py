@@ -8,7 +8,7 @@ identity and zero, each with its transpose-dot and (where it has one) its invers
     Identity()         X ↦ X
     Zero()             X ↦ 0
 
-They combine through :class:`course_lib.operators.Operator` (sums, multiples, compositions),
+They combine through :class:`course_lib.operator_algebra.Operator` (sums, multiples, compositions),
 and are re-exported from :mod:`course_lib.operators`.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.operators import (
+from course_lib.operator_algebra import (
     ANY,
     Operator,
     Shape,

@@ -39,6 +39,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import logsumexp
 
+from course_lib.factor_graph_models import (
+    chain_model,
+    ising_cycle,
+    ising_grid,
+    ising_model,
+    random_tree_model,
+)
 from course_lib.rng import as_generator  # noqa: F401  (kept importable from here)
 
 if TYPE_CHECKING:
@@ -380,12 +387,3 @@ def _forest_path(forest: dict, start, goal) -> list:
         path.append(previous[path[-1]])
     return path[::-1]
 
-
-# The lessons' model builders live in factor_graph_models; they are part of this module's API.
-from course_lib.factor_graph_models import (  # noqa: E402
-    chain_model,
-    ising_cycle,
-    ising_grid,
-    ising_model,
-    random_tree_model,
-)

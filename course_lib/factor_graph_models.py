@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from course_lib.factor_graph import FactorGraph
 from course_lib.rng import as_generator
+
+if TYPE_CHECKING:  # factor_graph re-exports this module's builders, so it is imported at call time
+    from course_lib.factor_graph import FactorGraph
 
 __all__ = ["ising_model", "ising_cycle", "ising_grid", "chain_model", "random_tree_model"]
 
@@ -50,6 +53,8 @@ def ising_model(n: int, edges: Iterable[tuple[int, int]], coupling, field=0.0,
             raise ValueError(f"edge {e!r} is a self-loop")
     couplings = _per_item(coupling, len(edge_list), "coupling")
     fields = _per_item(field, n, "field")
+    from course_lib.factor_graph import FactorGraph
+
     spins = np.array([-1.0, 1.0])
     fg = FactorGraph({f"{prefix}{i}": 2 for i in range(n)})
     for i in range(n):
@@ -116,6 +121,8 @@ def _pairwise_tree(n, states, rng, concentration, draw_parents) -> FactorGraph:
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
+    from course_lib.factor_graph import FactorGraph
+
     gen = as_generator(rng)
     names = [f"x{i}" for i in range(n)]
     fg = FactorGraph({v: states for v in names})

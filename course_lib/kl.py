@@ -25,40 +25,19 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy.special import logsumexp
 
+from course_lib.distributions import (
+    SUM_TOLERANCE,
+    _check_distribution,
+    _marginal,
+    _outer,
+    _real_array,
+)
+from course_lib.mean_field import MeanFieldResult, mean_field
+
 __all__ = [
     "kl_divergence", "i_projection", "m_projection_product", "ipf", "mean_field",
     "MeanFieldResult", "condition", "marginal", "SUM_TOLERANCE",
 ]
-
-#: How far from 1 the sum of a distribution may be.
-SUM_TOLERANCE = 1e-9
-
-
-def _real_array(x, name: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    return np.array(arr, dtype=float)
-
-
-def _check_distribution(p, name: str) -> np.ndarray:
-    r"""A float copy of ``p`` after checking: finite, nonnegative, at least 1-D, sums to 1."""
-    arr = _real_array(p, name)
-    if arr.ndim == 0 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty array with at least one axis, got shape "
-                         f"{arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, but has entry "
-                         f"{arr[tuple(np.argwhere(~np.isfinite(arr))[0])]}")
-    if np.any(arr < 0):
-        bad = tuple(int(i) for i in np.argwhere(arr < 0)[0])
-        raise ValueError(f"{name} must be nonnegative, but {name}{list(bad)} = {arr[bad]}")
-    total = float(arr.sum())
-    if abs(total - 1.0) > SUM_TOLERANCE:
-        raise ValueError(f"{name} must sum to 1 (tolerance {SUM_TOLERANCE:g}), but sums to "
-                         f"{total!r}")
-    return arr
-
 
 def kl_divergence(p, q) -> float:
     r"""KL(p‖q) = Σ_x p(x) log(p(x)/q(x)), with 0 log 0 = 0 and ∞ where p(x) > 0 = q(x).
@@ -86,10 +65,6 @@ def marginal(p, axes: Sequence[int]) -> np.ndarray:
     if len(set(axes)) != len(axes) or not all(0 <= a < p.ndim for a in axes):
         raise ValueError(f"axes must be distinct indices in 0..{p.ndim - 1}, got {tuple(axes)!r}")
     return _marginal(p, axes)
-
-
-def _marginal(p: np.ndarray, axes: Sequence[int]) -> np.ndarray:
-    return p.sum(axis=tuple(i for i in range(p.ndim) if i not in axes))  # Σ_{x∖x_A} p(x)
 
 
 # ---------------------------------------------------------------------- I-projection
@@ -254,14 +229,6 @@ def m_projection_product(p, return_factors: bool = False):
     return (q, factors) if return_factors else q
 
 
-def _outer(factors: Sequence[np.ndarray]) -> np.ndarray:
-    r"""Π_i q_i(x_i) as an array with one axis per factor."""
-    q = np.ones(())
-    for factor in factors:
-        q = np.multiply.outer(q, factor)
-    return q
-
-
 # ---------------------------------------------------------------------- IPF
 def _check_targets(p: np.ndarray, targets) -> dict[tuple[int, ...], np.ndarray]:
     if not isinstance(targets, Mapping) or not targets:
@@ -331,5 +298,3 @@ def ipf(p, targets: Mapping[tuple[int, ...], np.ndarray], iterations: int,
             iterates.append(q.copy())
     return iterates
 
-
-from course_lib.mean_field import MeanFieldResult, mean_field  # noqa: E402  (part of this API)

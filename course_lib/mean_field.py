@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from course_lib.kl import _check_distribution, _marginal, _outer, _real_array
+from course_lib.distributions import _check_distribution, _marginal, _outer, _real_array
 
 __all__ = ["MeanFieldResult", "mean_field"]
 

@@ -56,7 +56,6 @@ that uses ``log Σ exp`` so that networks whose value underflows float64 still w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import reduce
 
 import numpy as np
 
@@ -72,15 +71,18 @@ from course_lib.spn_network import (
     check_valid,
     compile_network,
     indicator_name,
+    indicator_values,
     indicators,
     is_complete,
     is_decomposable,
     require_valid,
     scope,
     topological_order,
+    upward_values,
     variables,
 )
 from course_lib.spn_nodes import Categorical, Indicator, Node, Product, Sum
+from course_lib.spn_sampling import mpe, sample
 
 __all__ = [
     "Node", "Indicator", "Categorical", "Sum", "Product",
@@ -93,31 +95,6 @@ __all__ = [
 
 # ------------------------------------------------------------ the passes
 _LINEAR, _LOG, _LOG_MAX = (SEMIRINGS[name] for name in ("sum-product", "log-sum-exp", "max-plus"))
-
-
-def _indicator_values(net: Network, ev: dict[str, int], ring: Semiring) -> dict[str, list]:
-    r"""λ_{X=u}(e) = 0 if X is observed with v ≠ u, else 1 (in the semiring)."""
-    return {var: [ring.zero if var in ev and ev[var] != u else ring.one
-                  for u in range(net.states[var])] for var in net.variables}
-
-
-def _upward(net: Network, lam: dict[str, list], ring: Semiring) -> list[float]:
-    r"""Every node's value, children first: S_i = f_i(S_children)."""
-    plus, times, embed = ring.add, ring.mul, ring.embed
-    values: list[float] = []
-    for node, kids in zip(net.nodes, net.children):
-        if isinstance(node, Indicator):
-            s = lam[node.variable][node.value]                                  # λ_{X=v}
-        elif isinstance(node, Categorical):
-            s = reduce(plus, [times(embed(t), indicator)                        # Σ_v θ_v λ_{X=v}
-                              for t, indicator in zip(node.probabilities, lam[node.variable])])
-        elif isinstance(node, Sum):
-            s = reduce(plus, [times(embed(w), values[c])                        # Σ_c w_c S_c
-                              for w, c in zip(node.weights, kids)])
-        else:
-            s = reduce(times, [values[c] for c in kids])                        # Π_c S_c
-        values.append(s)
-    return values
 
 
 def _local_partials(net: Network, values: list[float], ring: Semiring, first_node: int,
@@ -183,8 +160,8 @@ def _backward(net: Network, values: list[float], ring: Semiring) -> dict[str, li
 
 def _passes(root, evidence, cardinalities, ring):
     net = compile_network(root, cardinalities)
-    lam = _indicator_values(net, check_evidence(net, evidence), ring)
-    values = _upward(net, lam, ring)
+    lam = indicator_values(net, check_evidence(net, evidence), ring)
+    values = upward_values(net, lam, ring)
     return net, values
 
 
@@ -239,7 +216,7 @@ def marginals(root: Node, evidence: Mapping[str, int] | None = None, *,
     require_valid(net, "marginals")
     ring = _LOG if log_space else _LINEAR
     ev = check_evidence(net, evidence)
-    values = _upward(net, _indicator_values(net, ev, ring), ring)
+    values = upward_values(net, indicator_values(net, ev, ring), ring)
     if values[-1] == ring.zero:
         hint = "" if log_space else " (or it underflows in float64: try log_space=True)"
         raise ValueError(f"the evidence {ev} has probability zero{hint}; "
@@ -320,5 +297,3 @@ def random_spn(n_variables: int, rng: np.random.Generator | int, *, n_states: in
 
     return build(names)
 
-
-from course_lib.spn_sampling import mpe, sample  # noqa: E402  (they use the passes above)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping, Sequence
 from functools import reduce
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from course_lib.spn_nodes import (
     Categorical,
@@ -246,3 +246,29 @@ def indicators(root: Node, evidence: Mapping[str, int] | None = None, *,
     ev = check_evidence(net, evidence)
     return {indicator_name(var, v): 0.0 if var in ev and ev[var] != v else 1.0
             for var in net.variables for v in range(net.states[var])}
+
+
+# ------------------------------------------------------------ the upward pass
+def indicator_values(net: Network, ev: dict[str, int], ring: Any) -> dict[str, list]:
+    r"""λ_{X=u}(e) = 0 if X is observed with v ≠ u, else 1 (in the semiring)."""
+    return {var: [ring.zero if var in ev and ev[var] != u else ring.one
+                  for u in range(net.states[var])] for var in net.variables}
+
+
+def upward_values(net: Network, lam: dict[str, list], ring: Any) -> list[float]:
+    r"""Every node's value, children first: S_i = f_i(S_children)."""
+    plus, times, embed = ring.add, ring.mul, ring.embed
+    values: list[float] = []
+    for node, kids in zip(net.nodes, net.children):
+        if isinstance(node, Indicator):
+            s = lam[node.variable][node.value]                                  # λ_{X=v}
+        elif isinstance(node, Categorical):
+            s = reduce(plus, [times(embed(t), indicator)                        # Σ_v θ_v λ_{X=v}
+                              for t, indicator in zip(node.probabilities, lam[node.variable])])
+        elif isinstance(node, Sum):
+            s = reduce(plus, [times(embed(w), values[c])                        # Σ_c w_c S_c
+                              for w, c in zip(node.weights, kids)])
+        else:
+            s = reduce(times, [values[c] for c in kids])                        # Π_c S_c
+        values.append(s)
+    return values

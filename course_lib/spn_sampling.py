@@ -15,8 +15,13 @@ import numpy as np
 
 from course_lib.rng import as_generator
 from course_lib.semiring import SEMIRINGS
-from course_lib.spn import _indicator_values, _upward
-from course_lib.spn_network import check_evidence, compile_network, require_valid
+from course_lib.spn_network import (
+    check_evidence,
+    compile_network,
+    indicator_values,
+    require_valid,
+    upward_values,
+)
 from course_lib.spn_nodes import Categorical, Indicator, Node, Sum
 
 __all__ = ["sample", "mpe"]
@@ -44,8 +49,8 @@ def sample(root: Node, n: int, rng: np.random.Generator | int,
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be a nonnegative integer number of samples, got {n!r}")
     ev = check_evidence(net, evidence)
-    lam = _indicator_values(net, ev, _LOG)
-    log_s = _upward(net, lam, _LOG)  # log S_c(e): robust to underflow
+    lam = indicator_values(net, ev, _LOG)
+    log_s = upward_values(net, lam, _LOG)  # log S_c(e): robust to underflow
     if log_s[-1] == _NEG_INF:
         raise ValueError(f"the evidence {ev} has probability zero; cannot sample given it")
     column = {var: j for j, var in enumerate(net.variables)}
@@ -92,8 +97,8 @@ def mpe(root: Node, evidence: Mapping[str, int] | None = None, *, log_space: boo
     net = compile_network(root, cardinalities)
     require_valid(net, "mpe")
     ev = check_evidence(net, evidence)
-    lam = _indicator_values(net, ev, _LOG)
-    log_m = _upward(net, lam, _LOG_MAX)
+    lam = indicator_values(net, ev, _LOG)
+    log_m = upward_values(net, lam, _LOG_MAX)
     if log_m[-1] == _NEG_INF:
         raise ValueError(f"the evidence {ev} has probability zero; it has no explanation")
     assignment: dict[str, int] = {}
