@@ -12,7 +12,6 @@ Oracles, all written here and none calling the module's passes:
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import time
@@ -25,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_lib import lagrange, spn
+from course_lib.enumeration import assignments as every_assignment
 from course_lib.graph import Graph
 
 CASES = settings(max_examples=60, deadline=None)
@@ -175,7 +175,7 @@ def one_hot(states: dict[str, int], x: dict[str, int]) -> dict:
 def assignments(states: dict[str, int], evidence: dict[str, int] | None = None):
     r"""Every complete assignment x ⊨ e, as dicts in sorted variable order."""
     names = sorted(states)
-    for combo in itertools.product(*(range(states[x]) for x in names)):
+    for combo in every_assignment([states[x] for x in names]).tolist():
         x = dict(zip(names, combo))
         if all(x[v] == e for v, e in (evidence or {}).items()):
             yield x
