@@ -9,6 +9,7 @@ independent oracle, so the spy cannot pass on a track that merely calls and disc
 
 import numpy as np
 import pytest
+import scipy.sparse
 
 from course_lib import (
     autodiff,
@@ -115,8 +116,12 @@ def test_bp_chain_forward_backward(spy):
 def test_semiring_tracks(spy):
     N = np.array([[np.inf, 1.0, 4.0], [np.inf, np.inf, 2.0], [np.inf, np.inf, np.inf]])
     assert semiring.closure_solve(N, [np.inf, np.inf, 0.0], "min-plus").tolist() == [3, 2, 0]
-    semiring.viterbi([0.5, 0.5], [[0.9, 0.1], [0.2, 0.8]], [[0.7, 0.3], [0.1, 0.9]], [0, 1])
-    assert spy == ["DenseRows", "BlockRows"]
+    sparse = scipy.sparse.csr_array(np.where(np.isinf(N), 0.0, N))  # stored entries = edges
+    assert semiring.closure_solve(sparse, [np.inf, np.inf, 0.0], "min-plus").tolist() == [3, 2, 0]
+    path, _ = semiring.viterbi([0.5, 0.5], [[0.9, 0.1], [0.2, 0.8]], [[0.7, 0.3], [0.1, 0.9]],
+                               [0, 1])
+    assert spy == ["DenseRows", "LevelRows", "BlockRows"]
+    assert path == [0, 0]  # 0.5·0.7·0.9·0.3 = 0.0945 beats 0.5·0.7·0.1·0.9, 0.5·0.1·0.2·0.9, …
 
 
 def test_the_spy_sees_a_track_that_skips_the_solver(spy):

@@ -14,7 +14,7 @@ import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_lib import dag, substitution
+from course_lib import dag, substitution  # the one solver's spy: tests/test_one_solver.py
 from course_lib.enumeration import assignments
 from course_lib.semiring import SEMIRINGS, closure_solve, viterbi
 
@@ -109,21 +109,6 @@ def test_kernel_with_a_semiring_agrees_with_the_engine(name, n, seed):
         assert np.allclose(engine, np.array(plain, dtype=float), rtol=1e-12, atol=1e-12)
 
 
-def test_closure_solve_goes_through_the_one_substitution(monkeypatch):
-    calls = []
-    original = substitution.substitute
-
-    def spy(system, rows):
-        calls.append(type(system).__name__)
-        return original(system, rows)
-
-    monkeypatch.setattr(substitution, "substitute", spy)
-    N, b = random_system(np.random.default_rng(0), 5, "min-plus")
-    closure_solve(N, b, "min-plus")
-    closure_solve(scipy.sparse.csr_array(np.where(np.isinf(N), 0, N)), b, "min-plus")
-    assert calls == ["DenseRows", "LevelRows"]
-
-
 @pytest.mark.parametrize("n", [1, 50, 400])
 def test_shortest_paths_match_scipy(n):
     rng = np.random.default_rng(n)
@@ -213,16 +198,6 @@ def test_viterbi_textbook_example():
     path, log_p = viterbi(pi, A, B, [0, 1, 2])
     assert path == [0, 0, 1]
     assert math.isclose(log_p, math.log(0.6 * 0.5 * 0.7 * 0.4 * 0.3 * 0.6))
-
-
-def test_viterbi_goes_through_the_one_substitution(monkeypatch):
-    seen = []
-    original = substitution.substitute
-    monkeypatch.setattr(substitution, "substitute",
-                        lambda system, rows: seen.append(type(system).__name__)
-                        or original(system, rows))
-    viterbi([0.5, 0.5], [[0.9, 0.1], [0.2, 0.8]], [[0.7, 0.3], [0.1, 0.9]], [0, 1, 1])
-    assert seen == ["BlockRows"]
 
 
 # ---------------------------------------------------------------------- bad input
