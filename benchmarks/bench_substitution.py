@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> list[Target]:
     got, expected = plain(), engine()
     assert all(np.allclose(got[k], expected[k]) for k in keep)
     assert np.allclose(expected[0], mlp.gradients(weights, biases, x, y)[0][0])
-    t = round_times({"plain": plain, "engine": engine}, 10)
+    t = round_times({"plain": plain, "engine": engine}, 40)
     ratio = paired_ratio(t["plain"], t["engine"])
     plain_mb, engine_mb = peak_mb(plain), peak_mb(engine)
     print(f"2. MLP adjoint system {'-'.join(map(str, sizes))}, batch 256: PlainSystem "

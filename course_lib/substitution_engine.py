@@ -18,10 +18,10 @@ both on random systems of every kind) and add what makes the solve fast and safe
   thread, paired shuffled rounds): `mlp.gradients` runs at 1.05–1.12× hand-written backprop
   (1.15–1.17× before `keep=`, measured the same way); `keep=` takes its peak memory from 4.63 MB
   to 3.61 MB (hand-written: 3.58 MB) and its page faults from 1148 to 887 per call (1015).
-  Against the same recurrence on a PlainSystem (benchmarks/bench_substitution.py, one run, a
-  loaded 2-core machine): the MLP system solves 1.17× faster with 1.79× less peak memory
-  (2.56 MB against 4.59 MB), and a dense float system of n = 400 21× faster (78 ms against
-  1.15 s: one BLAS product per row instead of one Python step per element).
+  Against the same recurrence on a PlainSystem (benchmarks/bench_substitution.py, medians of
+  40 paired rounds on a loaded 2-core machine): the MLP system solves 1.17–1.22× faster with
+  1.79× less peak memory (2.56 MB against 4.59 MB), and a dense float system of n = 400 is
+  14–21× faster (one BLAS product per row instead of one Python step per element).
 * `sympy_system`: exact arithmetic, each b_i a 1×k row of b.
 * Every input is checked once, and every error names the culprit (row and column).
 """
