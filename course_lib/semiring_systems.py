@@ -14,7 +14,12 @@ x_i = b_i ⊕ ⊕_j N_ij ⊗ x_j, on any object with ``b``, ``x``, ``row``, ``el
   as Viterbi and forward–backward need.
 
 Each gives the same x as :class:`~course_lib.substitution.PlainSystem` with the semiring as its
-algebra (tests/test_semiring.py checks it on random systems).
+algebra (tests/test_semiring.py checks it on random systems). Measured (benchmarks/
+bench_semiring.py, paired rounds, a loaded 2-core machine): `LevelRows` solves (min, +) on a
+10^6-edge DAG in 0.48× the time of scipy's compiled Dijkstra (96 levels; 0.62× with 1,193
+levels); `BlockRows` makes Viterbi with S = 64, T = 10^5 1.05× a hand-written vectorised numpy
+Viterbi; forward–backward on a chain of 2·10^4 variables runs 2.5× faster as two BlockRows
+solves than as bp's level-by-level tree sweep.
 """
 
 from __future__ import annotations
