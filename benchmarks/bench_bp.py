@@ -21,11 +21,11 @@ processes on a shared machine), including building the message plan; they vary b
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import numpy as np
 from targets import Target
+from timing import best_time
 
 from course_lib import bp
 from course_lib.factor_graph import chain_model, random_tree_model
@@ -33,14 +33,10 @@ from course_lib.factor_graph import chain_model, random_tree_model
 REPEATS = 3
 
 
-def best_time(run, repeats: int = REPEATS):
-    """((best wall-clock s, its CPU s), last result) over ``repeats`` calls of ``run()``."""
-    best, result = (float("inf"), float("inf")), None
-    for _ in range(repeats):
-        start, cpu = time.perf_counter(), time.process_time()
-        result = run()
-        best = min(best, (time.perf_counter() - start, time.process_time() - cpu))
-    return best, result
+def timed(run, repeats: int = REPEATS):
+    """((best wall-clock s, its CPU s), last result), as the table below prints them."""
+    t = best_time(run, repeats)
+    return (t.wall, t.cpu), t.result
 
 
 def max_marginal_difference(a: dict, b: dict) -> float:
@@ -81,12 +77,12 @@ def main(argv: list[str] | None = None) -> list[Target]:
     tree_n, chain_n = (10**3, 10**4) if args.quick else (10**4, 10**5)
     rows = []
 
-    build, tree = best_time(lambda: random_tree_model(tree_n, 3, rng=0), repeats=1)
+    build, tree = timed(lambda: random_tree_model(tree_n, 3, rng=0), repeats=1)
     rows.append((f"random tree, {tree_n} vars, 3 states", "build graph", "", build, ""))
     results, seconds_of = {}, {}
     for schedule, history in [("flooding", False), ("flooding", True), ("tree", False),
                               ("tree", True)]:
-        seconds, r = best_time(lambda s=schedule, h=history: bp.belief_propagation(
+        seconds, r = timed(lambda s=schedule, h=history: bp.belief_propagation(
             tree, schedule=s, max_iters=1000, record_history=h))
         results[(schedule, history)] = r
         seconds_of[(schedule, history)] = seconds[0]
@@ -98,9 +94,9 @@ def main(argv: list[str] | None = None) -> list[Target]:
                  f", |Δ log Z| = {abs(flood.log_partition - sweep.log_partition):.1e}")
     rows.append((f"random tree, {tree_n} vars, 3 states", "flooding vs tree", "", None, agreement))
 
-    build, chain = best_time(lambda: chain_model(chain_n, 3, rng=0), repeats=1)
+    build, chain = timed(lambda: chain_model(chain_n, 3, rng=0), repeats=1)
     rows.append((f"chain, {chain_n} vars, 3 states", "build graph", "", build, ""))
-    seconds, r = best_time(lambda: bp.belief_propagation(chain, schedule="tree",
+    seconds, r = timed(lambda: bp.belief_propagation(chain, schedule="tree",
                                                          record_history=False), repeats=1)
     rows.append((f"chain, {chain_n} vars, 3 states", "tree (forward–backward)", r.iterations,
                  seconds, f"log Z = {r.log_partition:.1f} (Z ≈ 10^{r.log_partition / np.log(10):.0f})"))
@@ -112,12 +108,12 @@ def main(argv: list[str] | None = None) -> list[Target]:
     else:
         small = random_tree_model(args.pgmpy_size, 3, rng=1)
         label = f"random tree, {args.pgmpy_size} vars, 3 states"
-        ours_s, ours = best_time(lambda: bp.belief_propagation(small, schedule="tree",
+        ours_s, ours = timed(lambda: bp.belief_propagation(small, schedule="tree",
                                                                record_history=False))
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # pgmpy's deprecation notices
-                theirs_s, theirs = best_time(lambda: pgmpy_marginals(small), repeats=1)
+                theirs_s, theirs = timed(lambda: pgmpy_marginals(small), repeats=1)
         except Exception as exc:  # an optional peer: report, never fail
             rows.append((label, "pgmpy BeliefPropagation", "", None,
                          f"failed: {type(exc).__name__}: {exc}"[:100]))

@@ -59,40 +59,14 @@ from __future__ import annotations
 
 import argparse
 import resource
-import time
 import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
 from targets import Target
+from timing import paired_ratio, round_times
 
 from course_lib import mlp
-
-
-def round_times(fns: dict[str, Callable[[], object]], repeats: int, seed: int = 0
-                ) -> dict[str, np.ndarray]:
-    """Wall-clock time of each fn() in each of `repeats` rounds, after one warm-up round.
-
-    Every contender runs once per round, in an order shuffled each round, so a busy moment slows
-    one round's contenders alike and no contender always inherits the heap another one left.
-    The ratio of two contenders is taken round by round (`paired_ratio`).
-    """
-    order = np.random.default_rng(seed)
-    names = list(fns)
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for round_number in range(repeats + 1):
-        for k in order.permutation(len(names)):
-            name = names[k]
-            start = time.perf_counter()
-            fns[name]()
-            if round_number > 0:
-                times[name].append(time.perf_counter() - start)
-    return {name: np.array(t) for name, t in times.items()}
-
-
-def paired_ratio(numerator: np.ndarray, denominator: np.ndarray) -> float:
-    """Median over the rounds of numerator / denominator, each round's times side by side."""
-    return float(np.median(numerator / denominator))
 
 
 def memory_use(fn: Callable[[], object], calls: int = 10) -> tuple[float, float]:

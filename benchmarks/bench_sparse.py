@@ -18,12 +18,11 @@ repeats; they vary by machine.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 from targets import Target
+from timing import best_time
 
 from course_lib.lagrange import random_dag_system, sparse_adjoints
 
@@ -83,15 +82,6 @@ ROUTES = {
 }
 
 
-def best_time(fn, *args, repeats: int = REPEATS) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn(*args)
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def main(argv: list[str] | None = None) -> list[Target]:
     times: dict[str, list[float]] = {name: [] for name in ROUTES}
     python_times: dict[int, float] = {}
@@ -105,7 +95,7 @@ def main(argv: list[str] | None = None) -> list[Target]:
         reference = None
         row = f"{n:>9} {A.nnz:>9} "
         for name, route in ROUTES.items():
-            t, lam = best_time(route, A, b)
+            t, _, lam = best_time(lambda r=route, A=A, b=b: r(A, b), REPEATS)
             times[name].append(t)
             if reference is None:
                 reference = lam
@@ -115,7 +105,8 @@ def main(argv: list[str] | None = None) -> list[Target]:
         # residual check of the reference solution: A λ = b
         assert np.allclose(A @ reference, b, atol=1e-9 * max(1.0, np.abs(reference).max()))
         if n in PYTHON_LOOP_SIZES:
-            t_py, lam_py = best_time(python_back_substitution, A, b, repeats=1)
+            t_py, _, lam_py = best_time(lambda A=A, b=b: python_back_substitution(A, b),
+                                        repeats=1)
             assert np.allclose(lam_py, reference, rtol=1e-9, atol=1e-12)
             python_times[n] = t_py
             row += f"{t_py:>12.3f} {t_py / times['sparse_adjoints'][-1]:>8.0f}x"

@@ -17,26 +17,16 @@ repeats; they vary by machine.
 
 from __future__ import annotations
 
-import itertools
-import time
-
 import numpy as np
 from targets import Target
+from timing import best_time
 
 from course_lib import spn
+from course_lib.enumeration import assignments
 
 REPEATS = 3
 PASS_SIZES = [16, 32, 70, 140]  # variables → about 10^3, 4·10^3, 10^4, 4·10^4 nodes
 ENUMERATION_SIZES = [4, 6, 8, 10, 12, 14, 16, 18]
-
-
-def best_time(f, repeats: int = REPEATS) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def enumerated_marginals(root: spn.Node, evidence: dict[str, int]) -> dict[str, np.ndarray]:
@@ -48,7 +38,7 @@ def enumerated_marginals(root: spn.Node, evidence: dict[str, int]) -> dict[str, 
     """
     names = spn.variables(root)
     states = spn.cardinalities(root)
-    x = np.array(list(itertools.product(*(range(states[v]) for v in names))))
+    x = assignments([states[v] for v in names])
     column = {v: j for j, v in enumerate(names)}
     order = spn.topological_order(root)
     waiting = {id(n): 0 for n in order}
@@ -94,9 +84,9 @@ def main(argv: list[str] | None = None) -> list[Target]:
         root = spn.random_spn(n, rng)
         e = {spn.variables(root)[0]: 1}
         nodes = len(spn.topological_order(root))
-        t_lin = best_time(lambda r=root, e=e: spn.marginals(r, e))
-        t_log = best_time(lambda r=root, e=e: spn.marginals(r, e, log_space=True))
-        t_der = best_time(lambda r=root, e=e: spn.derivatives(r, e))
+        t_lin = best_time(lambda r=root, e=e: spn.marginals(r, e), REPEATS).wall
+        t_log = best_time(lambda r=root, e=e: spn.marginals(r, e, log_space=True), REPEATS).wall
+        t_der = best_time(lambda r=root, e=e: spn.derivatives(r, e), REPEATS).wall
         print(f"{n:>5} {nodes:>7} {t_lin:>10.3f} {t_log:>10.3f} {t_der:>12.3f} "
               f"{1e6 * t_lin / nodes:>8.1f}")
         if abs(nodes - 10**4) < abs(closest[0] - 10**4):
@@ -110,9 +100,9 @@ def main(argv: list[str] | None = None) -> list[Target]:
         root = spn.random_spn(n, rng)
         e = {spn.variables(root)[0]: 1}
         nodes = len(spn.topological_order(root))
-        t_pass = best_time(lambda r=root, e=e: spn.marginals(r, e))
+        t_pass = best_time(lambda r=root, e=e: spn.marginals(r, e), REPEATS).wall
         t_enum = best_time(lambda r=root, e=e: enumerated_marginals(r, e),
-                           repeats=1 if n >= 16 else REPEATS)
+                           repeats=1 if n >= 16 else REPEATS).wall
         ours, theirs = spn.marginals(root, e), enumerated_marginals(root, e)
         diff = max(np.abs(ours[v] - theirs[v]).max() for v in ours)
         print(f"{n:>5} {nodes:>7} {2**n:>8} {t_pass:>11.4f} {t_enum:>12.4f} "

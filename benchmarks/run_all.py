@@ -26,7 +26,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from targets import format_table  # noqa: E402
 
-SCRIPTS = ["bench_mlp", "bench_sparse", "bench_bp", "bench_spn", "bench_widgets",
+SCRIPTS = ["bench_mlp", "bench_substitution", "bench_sparse", "bench_bp", "bench_spn", "bench_semiring", "bench_widgets",
            "bench_notebooks"]
 
 

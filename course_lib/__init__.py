@@ -1,8 +1,13 @@
-r"""Helpers for the course *Backprop as Linear Algebra*.
+r"""Helpers for the course *Backprop as Linear Algebra* (see ARCHITECTURE.md at the repository root).
 
-Math layer (numpy, scipy, sympy only): ``graph``, ``symbolic``, ``lagrange``,
-``substitution``, ``operators``, ``mlp``, ``autodiff``, ``iterative``,
-``factor_graph``, ``bp``, ``kl``, ``spn``.
+Math layer (numpy, scipy, sympy only). The one back substitution: ``substitution``
+(``substitute``, the readable kernel, and the public solves) with its engine
+``substitution_engine`` and ``element_arithmetic``. The tracks that run it: ``graph``,
+``symbolic``, ``lagrange``, ``autodiff``, ``operators`` (``operator_algebra``,
+``elementary_operators``), ``mlp``, ``iterative``, ``factor_graph`` (``factor_graph_models``),
+``bp`` (``bp_messages``, ``bp_schedules``), ``spn`` (``spn_nodes``, ``spn_network``,
+``spn_sampling``), ``semiring`` (``semiring_systems``); also ``kl`` (``mean_field``,
+``distributions``), ``hamming``, and the helpers ``dag``, ``enumeration``, ``rng``.
 
 Presentation layer (may import the math layer, never the reverse): ``plots``,
 ``widgets``, ``checks``, ``figures``.

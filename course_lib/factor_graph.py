@@ -32,12 +32,21 @@ from __future__ import annotations
 import math
 import numbers
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import logsumexp
+
+from course_lib.factor_graph_models import (
+    chain_model,
+    ising_cycle,
+    ising_grid,
+    ising_model,
+    random_tree_model,
+)
+from course_lib.rng import as_generator  # noqa: F401  (kept importable from here)
 
 if TYPE_CHECKING:
     import networkx
@@ -378,121 +387,3 @@ def _forest_path(forest: dict, start, goal) -> list:
         path.append(previous[path[-1]])
     return path[::-1]
 
-
-# ---------------------------------------------------------------------- model builders
-def _per_item(value, count: int, what: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if arr.ndim == 0:
-        arr = np.full(count, float(arr))
-    if arr.shape != (count,):
-        raise ValueError(f"{what} must be a number or have shape ({count},), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{what} must be finite, got {arr}")
-    return arr
-
-
-def ising_model(n: int, edges: Iterable[tuple[int, int]], coupling, field=0.0,
-                prefix: str = "x") -> FactorGraph:
-    r"""Binary pairwise model on spins ``s_i = 2 x_i − 1 ∈ {−1, +1}`` (state 0 ↔ −1).
-
-        p(x) ∝ exp( Σ_{(i,j) ∈ edges} J_ij s_i s_j + Σ_i h_i s_i )
-
-    One pairwise factor ``exp(J_ij s_i s_j)`` per edge and one unary factor ``exp(h_i s_i)``
-    per variable; variables are named ``f"{prefix}{i}"``. ``coupling`` J is a number or one
-    value per edge; ``field`` h a number or one value per variable. J < 0 (antiferromagnetic)
-    around an odd cycle is *frustrated*: not every coupling can be satisfied.
-    """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    edge_list = [tuple(e) for e in edges]
-    for e in edge_list:
-        if len(e) != 2 or not all(isinstance(i, numbers.Integral) and 0 <= i < n for i in e):
-            raise ValueError(f"edge {e!r} must be a pair of spin indices in 0..{n - 1}")
-        if e[0] == e[1]:
-            raise ValueError(f"edge {e!r} is a self-loop")
-    couplings = _per_item(coupling, len(edge_list), "coupling")
-    fields = _per_item(field, n, "field")
-    spins = np.array([-1.0, 1.0])
-    fg = FactorGraph({f"{prefix}{i}": 2 for i in range(n)})
-    for i in range(n):
-        fg.add_factor((f"{prefix}{i}",), np.exp(fields[i] * spins))  # exp(h_i s_i)
-    for (i, j), J in zip(edge_list, couplings):
-        fg.add_factor((f"{prefix}{i}", f"{prefix}{j}"),
-                      np.exp(J * np.outer(spins, spins)))  # exp(J_ij s_i s_j)
-    return fg
-
-
-def ising_cycle(n: int, coupling, field=0.0) -> FactorGraph:
-    r"""Ising model on a ring ``x0 – x1 – … – x_{n−1} – x0`` (a single loop, n ≥ 3).
-
-        p(x) ∝ exp( J Σ_i s_i s_{i+1 mod n} + Σ_i h_i s_i )
-    """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 3:
-        raise ValueError(f"a cycle needs n ≥ 3 spins, got {n!r}")
-    return ising_model(n, [(i, (i + 1) % n) for i in range(n)], coupling, field)
-
-
-def ising_grid(rows: int, cols: int, coupling, field=0.0) -> FactorGraph:
-    r"""Ising model on a ``rows × cols`` grid; spin ``(r, c)`` is variable ``x{r*cols + c}``.
-
-        p(x) ∝ exp( Σ_{neighbours i~j} J_ij s_i s_j + Σ_i h_i s_i )
-
-    Edges are listed row by row: first the horizontal, then the vertical ones.
-    """
-    for name, k in (("rows", rows), ("cols", cols)):
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-            raise ValueError(f"{name} must be a positive integer, got {k!r}")
-    edges = [(r * cols + c, r * cols + c + 1) for r in range(rows) for c in range(cols - 1)]
-    edges += [(r * cols + c, (r + 1) * cols + c) for r in range(rows - 1) for c in range(cols)]
-    return ising_model(rows * cols, edges, coupling, field)
-
-
-def as_generator(rng) -> np.random.Generator:
-    r"""A numpy Generator from a Generator (returned as is), an integer seed, or None."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy Generator, an integer seed or None, got {rng!r}")
-
-
-def chain_model(n: int, states: int = 2, rng=0, concentration: float = 1.0) -> FactorGraph:
-    r"""A random chain (hidden-Markov-like) ``x0 – x1 – … – x_{n−1}`` with unary and pairwise factors.
-
-        p(x) ∝ Π_i φ_i(x_i) Π_i ψ_i(x_i, x_{i+1})
-
-    Tables are drawn as ``exp(concentration · N(0, 1))`` entries from ``rng`` (a Generator
-    or a seed). Factor order: the unary factors of x0..x_{n−1}, then the pairwise ones.
-    """
-    return _pairwise_tree(n, states, rng, concentration, lambda gen: list(range(n - 1)))
-
-
-def random_tree_model(n: int, states: int = 2, rng=0, concentration: float = 1.0) -> FactorGraph:
-    r"""A random tree-structured pairwise model over ``x0 … x_{n−1}``.
-
-        p(x) ∝ Π_i φ_i(x_i) Π_{i ≥ 1} ψ_i(x_{π(i)}, x_i),    π(i) uniform in {0, …, i − 1}
-
-    (a random recursive tree: depth O(log n)). Tables are ``exp(concentration · N(0, 1))``
-    entries. Factor order: unary factors, then the pairwise ones.
-    """
-    return _pairwise_tree(n, states, rng, concentration,
-                          lambda gen: [int(gen.integers(i)) for i in range(1, n)])
-
-
-def _pairwise_tree(n, states, rng, concentration, draw_parents) -> FactorGraph:
-    r"""Unary φ_i and pairwise ψ_i(x_{π(i)}, x_i) tables exp(c·N(0,1)); π from ``draw_parents``.
-
-    A chain is the tree with π(i) = i − 1. The tables are drawn before the parents, so both
-    models use the random stream the same way.
-    """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    gen = as_generator(rng)
-    names = [f"x{i}" for i in range(n)]
-    fg = FactorGraph({v: states for v in names})
-    unary = np.exp(concentration * gen.standard_normal((n, states)))
-    pair = np.exp(concentration * gen.standard_normal((max(n - 1, 0), states, states)))
-    parents = draw_parents(gen)
-    fg.add_factors([(v,) for v in names], unary)
-    fg.add_factors([(names[parents[i - 1]], names[i]) for i in range(1, n)], pair)
-    return fg

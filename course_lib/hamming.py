@@ -24,12 +24,13 @@ corrects every single flip, and converges in a few iterations. The decoders defa
 from __future__ import annotations
 
 import numbers
-from itertools import product
 
 import numpy as np
 
 from course_lib.bp import belief_propagation
-from course_lib.factor_graph import FactorGraph, as_generator
+from course_lib.enumeration import assignments
+from course_lib.factor_graph import FactorGraph
+from course_lib.rng import as_generator
 
 __all__ = [
     "generator_matrix", "parity_check_matrix", "codewords", "encode", "syndrome",
@@ -84,7 +85,7 @@ def encode(bits4) -> np.ndarray:
 
 def codewords() -> np.ndarray:
     r"""All 16 codewords (16 × 7), in the order of their data bits 0000, 0001, …, 1111."""
-    return np.array([encode(d) for d in product((0, 1), repeat=4)])
+    return assignments((2,) * 4) @ generator_matrix() % 2  # d G mod 2 for every d
 
 
 def syndrome(word) -> np.ndarray:
@@ -113,14 +114,14 @@ def parity_checks(checks: str = "minimal") -> np.ndarray:
     if checks == "minimal":
         return h
     if checks == "redundant":
-        return np.array([np.array(u) @ h % 2 for u in product((0, 1), repeat=3) if any(u)])
+        return assignments((2,) * 3)[1:] @ h % 2  # u H for every u ≠ 0
     raise ValueError(f"checks must be 'minimal' or 'redundant', got {checks!r}")
 
 
 def _parity_table(size: int) -> np.ndarray:
     r"""1[Σ_i x_i = 0 mod 2] over ``size`` bits."""
-    grids = np.indices((2,) * size)
-    return (grids.sum(axis=0) % 2 == 0).astype(float)
+    even = assignments((2,) * size).sum(axis=1) % 2 == 0
+    return even.reshape((2,) * size).astype(float)
 
 
 def parity_factor_graph(received, flip_probability: float,

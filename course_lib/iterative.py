@@ -9,7 +9,10 @@ the partial sums of the Neumann series (I − Jᵀ)⁻¹ e_n = Σ_t (Jᵀ)^t e_n
 is nilpotent, so the series stops: λ is exact from iterate (longest path) + 1 on.
 
 Gauss–Seidel updates the unknowns one at a time in a chosen order, each from the
-newest values. In reverse topological order that is back substitution: one sweep.
+newest values, x_i ← A_ii⁻¹ (b_i − Σ_{j≠i} A_ij x_j): one sweep is the recurrence of
+:func:`course_lib.substitution.substitute` run in that order from the previous iterate. In
+reverse topological order every x_j it reads is already final, so one sweep *is* back
+substitution.
 
 An implicit layer z = f(z, θ) is a computation with a cycle. Its adjoint system
 (I − Jᵀ) λ = v with J = ∂f/∂z at the fixed point is not triangular; Jacobi
@@ -23,6 +26,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from course_lib import dag, substitution
+from course_lib.substitution_engine import DenseSystem
 
 __all__ = [
     "jacobi", "gauss_seidel", "spectral_radius", "longest_path_length",
@@ -107,8 +113,10 @@ def gauss_seidel(A, b, sweeps: int, order: Sequence[int] | None = None) -> np.nd
     x = np.zeros(n)
     xs = [x.copy()]
     for s in range(1, sweeps + 1):
-        for i in order:
-            x[i] = (b[i] - A[i] @ x + A[i, i] * x[i]) / A[i, i]  # x_i ← A_ii⁻¹(b_i − Σ_{j≠i} A_ij x_j)
+        sweep = DenseSystem(A, b, "A", triangle="none", x0=x)  # every j ≠ i, newest values
+        for _ in substitution.substitute(sweep, order):  # x_i ← A_ii⁻¹(b_i − Σ_{j≠i} A_ij x_j)
+            pass
+        x = sweep.x
         if _diverging(x, s, "Gauss-Seidel"):
             break
         xs.append(x.copy())
@@ -135,11 +143,7 @@ def longest_path_length(J) -> int:
     if np.any(np.triu(J) != 0):
         i, k = np.argwhere(np.triu(J) != 0)[0]
         raise ValueError(f"J must be strictly lower triangular; J[{i}, {k}] ≠ 0")
-    length = np.zeros(J.shape[0], dtype=int)
-    for k in range(J.shape[0]):  # topological: every i < k is done
-        preds = np.flatnonzero(J[k, :k])
-        length[k] = 1 + length[preds].max() if preds.size else 0
-    return int(length.max(initial=0))
+    return dag.longest_path_length(J)  # row k reads the i with J[k, i] ≠ 0
 
 
 @dataclass

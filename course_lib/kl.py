@@ -21,45 +21,23 @@ from __future__ import annotations
 import numbers
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
+
+from course_lib.distributions import (
+    SUM_TOLERANCE,
+    _check_distribution,
+    _marginal,
+    _outer,
+    _real_array,
+)
+from course_lib.mean_field import MeanFieldResult, mean_field
 
 __all__ = [
     "kl_divergence", "i_projection", "m_projection_product", "ipf", "mean_field",
     "MeanFieldResult", "condition", "marginal", "SUM_TOLERANCE",
 ]
-
-#: How far from 1 the sum of a distribution may be.
-SUM_TOLERANCE = 1e-9
-
-
-def _real_array(x, name: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    return np.array(arr, dtype=float)
-
-
-def _check_distribution(p, name: str) -> np.ndarray:
-    r"""A float copy of ``p`` after checking: finite, nonnegative, at least 1-D, sums to 1."""
-    arr = _real_array(p, name)
-    if arr.ndim == 0 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty array with at least one axis, got shape "
-                         f"{arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, but has entry "
-                         f"{arr[tuple(np.argwhere(~np.isfinite(arr))[0])]}")
-    if np.any(arr < 0):
-        bad = tuple(int(i) for i in np.argwhere(arr < 0)[0])
-        raise ValueError(f"{name} must be nonnegative, but {name}{list(bad)} = {arr[bad]}")
-    total = float(arr.sum())
-    if abs(total - 1.0) > SUM_TOLERANCE:
-        raise ValueError(f"{name} must sum to 1 (tolerance {SUM_TOLERANCE:g}), but sums to "
-                         f"{total!r}")
-    return arr
-
 
 def kl_divergence(p, q) -> float:
     r"""KL(p‖q) = Σ_x p(x) log(p(x)/q(x)), with 0 log 0 = 0 and ∞ where p(x) > 0 = q(x).
@@ -87,10 +65,6 @@ def marginal(p, axes: Sequence[int]) -> np.ndarray:
     if len(set(axes)) != len(axes) or not all(0 <= a < p.ndim for a in axes):
         raise ValueError(f"axes must be distinct indices in 0..{p.ndim - 1}, got {tuple(axes)!r}")
     return _marginal(p, axes)
-
-
-def _marginal(p: np.ndarray, axes: Sequence[int]) -> np.ndarray:
-    return p.sum(axis=tuple(i for i in range(p.ndim) if i not in axes))  # Σ_{x∖x_A} p(x)
 
 
 # ---------------------------------------------------------------------- I-projection
@@ -255,14 +229,6 @@ def m_projection_product(p, return_factors: bool = False):
     return (q, factors) if return_factors else q
 
 
-def _outer(factors: Sequence[np.ndarray]) -> np.ndarray:
-    r"""Π_i q_i(x_i) as an array with one axis per factor."""
-    q = np.ones(())
-    for factor in factors:
-        q = np.multiply.outer(q, factor)
-    return q
-
-
 # ---------------------------------------------------------------------- IPF
 def _check_targets(p: np.ndarray, targets) -> dict[tuple[int, ...], np.ndarray]:
     if not isinstance(targets, Mapping) or not targets:
@@ -332,73 +298,3 @@ def ipf(p, targets: Mapping[tuple[int, ...], np.ndarray], iterations: int,
             iterates.append(q.copy())
     return iterates
 
-
-# ---------------------------------------------------------------------- mean field
-@dataclass(frozen=True)
-class MeanFieldResult:
-    r"""Mean field: ``factors[i]`` = q_i, ``q`` = Π_i q_i, ``kl_history[s]`` = KL(q‖p) after s sweeps."""
-
-    factors: list[np.ndarray]
-    q: np.ndarray
-    kl_history: list[float]
-
-
-def _kl_from_log(q: np.ndarray, log_p: np.ndarray) -> float:
-    inside = q > 0
-    if np.any(np.isneginf(log_p[inside])):
-        return float("inf")
-    return float(np.sum(q[inside] * (np.log(q[inside]) - log_p[inside])))
-
-
-def mean_field(p, iterations: int = 50, *, log_potentials: bool = False,
-               init: Sequence | None = None) -> MeanFieldResult:
-    r"""Mean field: the I-projection of ``p`` onto product distributions, by coordinate ascent.
-
-        q_i(x_i) ∝ exp( E_{q_{−i}}[ log p(x_i, x_{−i}) ] ),     q = Π_i q_i
-
-    Each update minimises KL(q‖p) exactly over one factor with the others fixed, so the KL
-    history is non-increasing. ``p`` is a distribution, or unnormalised log-potentials
-    ``log p̃`` (entries finite or −inf) if ``log_potentials``. One iteration (sweep) updates
-    q_0, q_1, … in order. ``init`` is a list of starting factors; by default the marginals
-    of p (the M-projection), so the run starts from moment matching.
-    """
-    if log_potentials:
-        log_p = _real_array(p, "log-potentials")
-        if log_p.ndim == 0 or np.any(np.isnan(log_p)) or np.any(log_p == np.inf):
-            raise ValueError("log-potentials must be an array of finite numbers or −inf")
-        norm = logsumexp(log_p)
-        if norm == -np.inf:
-            raise ValueError("log-potentials are −inf everywhere: nothing has positive weight")
-        log_p = log_p - norm
-        p = np.exp(log_p)
-    else:
-        p = _check_distribution(p, "p")
-        with np.errstate(divide="ignore"):
-            log_p = np.log(p)
-    if isinstance(iterations, bool) or not isinstance(iterations, numbers.Integral) \
-            or iterations < 0:
-        raise ValueError(f"iterations must be a nonnegative integer, got {iterations!r}")
-    if init is None:
-        factors = [_marginal(p, (i,)) for i in range(p.ndim)]
-    else:
-        if len(init) != p.ndim:
-            raise ValueError(f"init must have one factor per axis ({p.ndim}), got {len(init)}")
-        factors = [_check_distribution(fi, f"init[{i}]") for i, fi in enumerate(init)]
-        for i, fi in enumerate(factors):
-            if fi.shape != (p.shape[i],):
-                raise ValueError(f"init[{i}] must have shape ({p.shape[i]},), got {fi.shape}")
-    history = [_kl_from_log(_outer(factors), log_p)]
-    for _ in range(iterations):
-        for i in range(p.ndim):
-            others = factors[:i] + [np.ones(p.shape[i])] + factors[i + 1:]
-            weight = _outer(others)  # q_{−i}(x_{−i}), constant along axis i
-            with np.errstate(invalid="ignore"):
-                terms = np.where(weight > 0, weight * log_p, 0.0)  # 0 · log 0 = 0
-            expected = terms.sum(axis=tuple(j for j in range(p.ndim) if j != i))  # E_{q−i} log p
-            if np.all(expected == -np.inf):
-                raise ValueError(f"mean field: every value of axis {i} has E[log p] = −inf under "
-                                 "the other factors (KL(q‖p) = ∞ for every q_i); start from "
-                                 "another init")
-            factors[i] = np.exp(expected - logsumexp(expected))  # q_i ∝ exp(E log p)
-        history.append(_kl_from_log(_outer(factors), log_p))
-    return MeanFieldResult(factors=factors, q=_outer(factors), kl_history=history)

@@ -30,6 +30,7 @@ import scipy.sparse.linalg
 import sympy
 
 from course_lib.graph import Graph
+from course_lib.rng import as_generator
 from course_lib.substitution import backslash
 
 __all__ = [
@@ -212,7 +213,7 @@ def random_dag_system(n: int, fan_in: int = 2,
     if n <= fan_in:
         raise ValueError(f"n must exceed fan_in (some node must read {fan_in} earlier "
                          f"nodes), got n={n}, fan_in={fan_in}")
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     users = np.arange(fan_in, n)  # node k, for each assigned node
     # Floyd's algorithm, vectorised over k: a uniform fan_in-subset of {0, …, k − 1}.
     args = np.empty((users.size, fan_in), dtype=np.int64)

@@ -11,8 +11,11 @@ import sys
 import pytest
 
 MATH_LAYER = [
-    "graph", "symbolic", "lagrange", "substitution", "operators", "mlp",
-    "autodiff", "iterative", "factor_graph", "bp", "kl", "spn", "hamming",
+    "graph", "symbolic", "lagrange", "substitution", "substitution_engine", "element_arithmetic",
+    "operators", "elementary_operators", "mlp", "autodiff", "iterative", "factor_graph",
+    "factor_graph_models", "bp", "bp_messages", "bp_schedules", "kl", "mean_field", "spn",
+    "spn_nodes", "spn_network", "spn_sampling", "hamming", "semiring", "semiring_systems",
+    "dag", "enumeration", "rng", "operator_algebra", "distributions",
 ]
 FORBIDDEN = ["matplotlib", "ipywidgets", "IPython"]
 

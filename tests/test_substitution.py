@@ -22,6 +22,8 @@ from course_lib.substitution import (
     block_multiply,
     forward_substitute,
     forward_substitution_steps,
+    plain_substitution,
+    substitute,
 )
 
 seeds = st.integers(0, 2**32 - 1)
@@ -614,3 +616,49 @@ def test_bad_input_names_the_culprit(call, error, pattern):
     with pytest.raises(error, match=pattern) as info:
         call()
     assert info.value.__cause__ is None  # no chained numpy traceback behind the message
+
+
+# -- the teaching kernel and the engine: one recurrence, two kinds of system ------------------
+
+
+@settings(deadline=None, max_examples=60)
+@given(sizes, st.sampled_from([None, 2]), st.booleans(), seeds)
+def test_plain_kernel_agrees_with_the_engine_on_floats(n, columns, upper, seed):
+    rng = np.random.default_rng(seed)
+    M = triangular(rng, n, upper)
+    b = rng.normal(size=n if columns is None else (n, columns))
+    plain = np.array(plain_substitution(M, b, upper=upper))
+    assert np.allclose(plain, backslash(M, b) if upper else forward_substitute(M, b),
+                       rtol=1e-12, atol=1e-12)
+
+
+@settings(deadline=None, max_examples=20)
+@given(st.integers(1, 4), st.booleans(), seeds)
+def test_plain_kernel_agrees_with_the_engine_on_sympy(n, upper, seed):
+    rng = np.random.default_rng(seed)
+    M = sympy.Matrix(triangular(rng, n, upper).round(1)).applyfunc(sympy.nsimplify)
+    b = sympy.Matrix(rng.integers(-3, 4, size=n).tolist())
+    engine = backslash(M, b) if upper else forward_substitute(M, b)
+    assert sympy.Matrix(plain_substitution(M, list(b), upper=upper)) == engine
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.booleans(), st.data())
+def test_plain_kernel_agrees_with_the_engine_on_blocks_and_operators(upper, data):
+    solve = backslash if upper else forward_substitute
+    for U, b in (data.draw(block_systems(upper))[:2], data.draw(operator_systems(upper))[:2]):
+        plain = plain_substitution(U, b, upper=upper)
+        for p, e in zip(plain, solve(U, b), strict=True):
+            assert np.allclose(p, e, rtol=1e-10, atol=1e-12)
+
+
+def test_the_kernel_is_short_and_states_the_recurrence():
+    r"""Lesson 03 shows the kernel with inspect.getsource: it must stay a screenful."""
+    import inspect
+
+    source = inspect.getsource(substitute)
+    code = [line for line in source.splitlines() if line.strip() and not line.strip().startswith(
+        ("#", "r\"\"\"", "\"\"\""))]
+    assert len(source.splitlines()) <= 30
+    assert "x_i = M_ii⁻¹ (b_i − Σ_j M_ij x_j)" in source and "⊕" in source
+    assert len(code) >= 8  # the loop itself is there, not a call elsewhere
