@@ -61,9 +61,11 @@ from course_lib.bp_messages import (
     variable_log_beliefs,
 )
 from course_lib.bp_schedules import chain_messages, chain_order, tree_steps
+from course_lib.elimination import EliminationResult, eliminate
 from course_lib.factor_graph import FactorGraph
 
-__all__ = ["BPResult", "belief_propagation", "exact_marginals", "exact_log_partition"]
+__all__ = ["BPResult", "belief_propagation", "exact_marginals", "exact_log_partition", "eliminate",
+           "EliminationResult"]
 
 SCHEDULES = ("flooding", "tree")
 
