@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 WEB_STAMP := web/node_modules/.installed
 NPM    := $(shell command -v npm 2>/dev/null)
 
-.PHONY: lab test notebooks figures student html bench lint clean help
+.PHONY: lab test notebooks figures student html lite bench lint clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (127.0.0.1, token login)"
@@ -17,6 +17,7 @@ help:
 	@echo "make figures    regenerate figures/"
 	@echo "make student    write student copies (solutions removed) to student/"
 	@echo "make html       static site in html/ (stored outputs and widget state; reads offline)"
+	@echo "make lite       the live course: a static JupyterLite site in lite/ (runs in the browser)"
 	@echo "make bench      run every benchmark; one table of targets beside measured figures"
 	@echo "make lint       ruff on course_lib, tests, benchmarks, tools and notebooks"
 
@@ -55,6 +56,10 @@ student: $(STAMP)
 html: $(STAMP) $(WEB_STAMP)
 	$(PY) tools/make_html.py html
 
+# tools/make_lite.py checks its tools (jupyterlite from requirements-dev.txt, npm) and names any missing.
+lite: $(DEV_STAMP)
+	$(PY) tools/make_lite.py lite
+
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
@@ -62,4 +67,4 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check course_lib tests benchmarks tools notebooks conftest.py
 
 clean:
-	rm -rf student screenshots html .pytest_cache .hypothesis .ruff_cache
+	rm -rf student screenshots html lite .pytest_cache .hypothesis .ruff_cache

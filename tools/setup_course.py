@@ -7,7 +7,7 @@ r"""Set up and open the course on Linux, macOS or Windows, with or without ``mak
     python tools/setup_course.py check      only check that this Python can set the course up
 
 On Windows type ``py`` instead of ``python`` (``py tools\setup_course.py lab``); ``make lab``
-and ``make test`` call this script. Standard library only, and no syntax newer than Python 3.6,
+and ``make test`` call this script. Standard library only, and no syntax newer than Python 3.5,
 so that an old Python reads it far enough to say, in one sentence, which version is needed.
 
 - The student set is ``requirements.txt`` (JupyterLab, ipywidgets, numpy, scipy, sympy,
