@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -82,8 +83,8 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run(cmd: list[str], what: str, cwd: Path = ROOT) -> None:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+def run(cmd: list[str], what: str, cwd: Path = ROOT, env: dict | None = None) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise LiteError(f"{what} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
 
@@ -111,6 +112,45 @@ def download(spec: str, dest: Path) -> Path:
     if not found:
         raise LiteError(f"pip downloaded no wheel for {spec}")
     return sorted(found)[-1]
+
+
+# Added to the site's copy of Pyodide's standard library as sitecustomize.py (Python imports it
+# at start-up): a last import finder that turns "No module named 'numpy'" into the reason.
+OFFLINE_HINT = r'''"""Say why a package of Pyodide's distribution is missing (added by tools/make_lite.py)."""
+import sys
+
+
+class _FromPyodideDistribution:
+    """Last on sys.meta_path: reached only when no other finder found the module."""
+
+    names = NAMES
+    cdn = CDN
+
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if path is None and top in self.names:
+            raise ModuleNotFoundError(
+                f"{top} could not be loaded: this site does not hold Pyodide's compiled "
+                f"packages, it fetches them at page load from {self.cdn}, and that failed "
+                "(no internet connection?). Reconnect and restart the kernel.", name=name)
+        return None
+
+
+sys.meta_path.append(_FromPyodideDistribution())
+'''
+
+
+def add_offline_hint(core: Path, lock: dict) -> None:
+    r"""Put OFFLINE_HINT into the site's python_stdlib.zip, naming the import names of every
+    package the lock takes from Pyodide's distribution."""
+    import zipfile
+
+    names = sorted({imp for e in lock["packages"].values()
+                    if e["file_name"].startswith(PYODIDE_CDN) for imp in e.get("imports", [])})
+    text = OFFLINE_HINT.replace("NAMES", repr(names)).replace("CDN", repr(PYODIDE_CDN))
+    with zipfile.ZipFile(core / "python_stdlib.zip", "a") as archive:
+        if "sitecustomize.py" not in archive.namelist():
+            archive.writestr("sitecustomize.py", text)
 
 
 def course_lib_wheel(dest: Path) -> Path:
@@ -163,7 +203,9 @@ def build(out: Path) -> Path:
         shutil.copytree(pyodide, core, ignore=shutil.ignore_patterns("*.map", "*.d.ts", "*.html",
                                                                      "README.md"))
         lock = json.loads((core / "pyodide-lock.json").read_text())
-        (core / "pyodide-lock.json").write_text(json.dumps(patched_lock(lock, core)))
+        lock = patched_lock(lock, core)
+        (core / "pyodide-lock.json").write_text(json.dumps(lock))
+        add_offline_hint(core, lock)
         (lite_dir / "jupyter-lite.json").write_text(json.dumps({
             "jupyter-lite-schema-version": 0,
             "jupyter-config-data": {
@@ -174,7 +216,11 @@ def build(out: Path) -> Path:
                     "pyodideUrl": "./static/pyodide/pyodide.mjs"}}}}))
         run([sys.executable, "-m", "jupyterlite_core", "build", "--lite-dir", str(lite_dir),
              "--contents", str(ROOT / "notebooks"),
-             "--output-dir", str(out), "--no-sourcemaps"], "jupyter lite build")
+             "--output-dir", str(out), "--no-sourcemaps"], "jupyter lite build",
+            cwd=work,  # it writes its task database into the working directory
+            # jupyterlite refuses SOURCE_DATE_EPOCH=0 (the test environment's)
+            env={k: v for k, v in os.environ.items()
+                 if not (k == "SOURCE_DATE_EPOCH" and v.strip() in ("", "0"))})
     (out / MARKER).write_text("written by tools/make_lite.py; emptied on rebuild\n")
     (out / "course.html").write_text(landing_page(), encoding="utf-8")
     return out
