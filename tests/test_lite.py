@@ -185,7 +185,8 @@ def test_the_index_and_every_notebook_open(offline_browser, served):
             arg=title, timeout=120_000)
     context.close()
     assert outside == [], outside[:5]
-    assert errors == [], errors[:5]
+    # the kernel's files were withheld on purpose: its failure to load is the only error allowed
+    assert [e for e in errors if "/static/pyodide/" not in e] == [], errors[:5]
 
 
 def run_in_repl(browser, base: str, code: str, timeout_s: float) -> tuple[str, float, list[str]]:

@@ -3,7 +3,7 @@ the student set runs every notebook, and the route without ``make`` works.
 
 The slow part (``student_venv``: a fresh virtual environment holding only ``requirements.txt``,
 made by ``python tools/setup_course.py install --venv …`` as a Windows user would, then every
-notebook executed in it) takes about 3 minutes with a warm pip cache.
+notebook executed in it) took 5-8 minutes on the loaded 2-core machine (install 1.5-4 min).
 """
 
 from __future__ import annotations
