@@ -3,13 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 # The static site's browser files (widget renderer, require.js, MathJax), pinned by web/package-lock.json.
 WEB_STAMP := web/node_modules/.installed
 NPM    := $(shell command -v npm 2>/dev/null)
-# JupyterLab refuses to run as root unless told that it is on purpose.
-ROOTFLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test notebooks figures student html bench lint clean help
+.PHONY: lab test notebooks figures student html lite bench lint clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (127.0.0.1, token login)"
@@ -18,16 +17,18 @@ help:
 	@echo "make figures    regenerate figures/"
 	@echo "make student    write student copies (solutions removed) to student/"
 	@echo "make html       static site in html/ (stored outputs and widget state; reads offline)"
+	@echo "make lite       the live course: a static JupyterLite site in lite/ (runs in the browser)"
 	@echo "make bench      run every benchmark; one table of targets beside measured figures"
 	@echo "make lint       ruff on course_lib, tests, benchmarks, tools and notebooks"
 
-# Create the virtual environment once; reinstall when the pins or the package change.
-$(STAMP): requirements.txt pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+# The student set (requirements.txt) and, for tests, the maintainer set (requirements-dev.txt),
+# installed by tools/setup_course.py: the same script a Windows user runs without make. It stops
+# with one sentence when the Python is too old or cannot create a venv.
+$(STAMP): requirements.txt pyproject.toml tools/setup_course.py
+	$(PYTHON) tools/setup_course.py install
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(PYTHON) tools/setup_course.py install-dev
 
 # Installed once (and again when the pins change) from the npm registry; never at page load.
 $(WEB_STAMP): web/package.json web/package-lock.json
@@ -35,12 +36,12 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 	cd web && npm ci --ignore-scripts --no-audit --no-fund
 	touch $(WEB_STAMP)
 
+# 127.0.0.1 only, token authentication, starting at lesson 00 (see tools/setup_course.py).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.port_retries=50 $(ROOTFLAG) \
-	    --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+	$(PYTHON) tools/setup_course.py lab
 
 # With npm there, the static-site test gets its browser files; without, it skips.
-test: $(STAMP) $(if $(NPM),$(WEB_STAMP))
+test: $(DEV_STAMP) $(if $(NPM),$(WEB_STAMP))
 	$(PY) -m pytest
 
 notebooks: $(STAMP)
@@ -55,11 +56,15 @@ student: $(STAMP)
 html: $(STAMP) $(WEB_STAMP)
 	$(PY) tools/make_html.py html
 
+# tools/make_lite.py checks its tools (jupyterlite from requirements-dev.txt, npm) and names any missing.
+lite: $(DEV_STAMP)
+	$(PY) tools/make_lite.py lite
+
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check course_lib tests benchmarks tools notebooks conftest.py
 
 clean:
-	rm -rf student screenshots html .pytest_cache .hypothesis .ruff_cache
+	rm -rf student screenshots html lite .pytest_cache .hypothesis .ruff_cache

@@ -25,6 +25,7 @@ Run:  .venv/bin/python -m pytest tests/test_html.py -o addopts="" -p no:cachepro
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import sys
@@ -83,6 +84,54 @@ def test_code_is_escaped_in_the_page():
     body, _ = make_html.make_exporter().from_notebook_node(nb, resources={"course": {
         "title": "t", "nav": "", "n_widget_views": 0, "problems": []}})
     assert "<script>alert(1)" not in body and "&lt;script&gt;alert(1)" in body
+
+
+def test_the_page_template_extends_nbconvert_and_copies_no_block():
+    """The course template is nbconvert's `lab` template extended (conf.json base_template and
+    {% extends %}); every block it defines either calls super() or is one the course replaces
+    on purpose (MathJax 3 for MathJax 2, no Mermaid from a CDN) or adds to (the banner)."""
+    folder = make_html.TEMPLATE_DIR / make_html.TEMPLATE_NAME
+    assert json.loads((folder / "conf.json").read_text())["base_template"] == "lab"
+    text = (folder / "index.html.j2").read_text()
+    assert re.search(r"\{%-? extends 'lab/index\.html\.j2' -?%\}", text)
+    blocks = re.findall(r"\{%-? block (\w+)[^%]*%\}(.*?)\{%-? endblock", text, re.DOTALL)
+    replaced = {"html_head_js_mathjax", "html_head_js_mermaidjs", "extra_css"}
+    for name, body in blocks:
+        assert "super()" in body or name in replaced, f"block {name} replaces nbconvert's own"
+    assert "input" not in {name for name, _ in blocks}
+    assert "make_exporter" in make_html.__dict__ and "PAGE_TEMPLATE" not in make_html.__dict__
+
+
+def _image_output(plain: str) -> dict:
+    return nbformat.from_dict({"output_type": "display_data", "metadata": {},
+                               "data": {"image/png": "iVBORw0KGgo=", "text/plain": plain}})
+
+
+def test_images_get_their_description_or_a_caption_as_alt_text():
+    described = "Panel 1 of 2: spy plot of A for a chain; Panel 2 of 2: its back substitution"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["language_info"] = {"name": "python"}
+    first = nbformat.v4.new_code_cell("# NBVAL_IGNORE_OUTPUT\n# the sparsity of A\nplot()",
+                                      execution_count=1)
+    first.outputs = [_image_output("<Figure size 640x480 with 1 Axes>")]
+    second = nbformat.v4.new_code_cell("plot()", execution_count=2)
+    second.outputs = [_image_output(described)]
+    third = nbformat.v4.new_code_cell("plot()", execution_count=3)
+    third.outputs = [_image_output('<Figure size 640x480 with 2 Axes>')]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 00 · t\n## The matrix $A$"), first, second,
+                third]
+    static = make_html.static_copy(nb)
+    alts = [c.outputs[0].metadata["course_alt"] for c in static.cells[1:]]
+    assert alts == ["Figure in “The matrix A”: the sparsity of A", described,
+                    "Figure in “The matrix A”"]
+    body, _ = make_html.make_exporter().from_notebook_node(static, resources={"course": {
+        "title": "t", "nav": "", "n_widget_views": 0, "problems": []}})
+    imgs = re.findall(r"<img\b[^>]*>", body)
+    assert len(imgs) == 3
+    got = [re.search(r'alt="([^"]*)"', tag).group(1) for tag in imgs]
+    assert got == [html.escape(a, quote=True) for a in alts]
+    assert make_html.with_alt('<img src="x" alt="old">', 'a "b"') == (
+        '<img alt="a &quot;b&quot;" src="x">')
 
 
 def _view(model_id: str) -> dict:
@@ -207,6 +256,8 @@ JS_STATE = """
     controlsEnabled: controls.filter(e => !e.disabled).map(e => e.outerHTML.slice(0, 80)),
     outputsWithImage: Array.from(document.querySelectorAll('.widget-output'))
       .filter(e => e.querySelector('img')).length,
+    imagesWithoutAlt: Array.from(document.querySelectorAll('img'))
+      .filter(e => !(e.getAttribute('alt') || '').trim()).map(e => e.outerHTML.slice(0, 80)),
     banner: !!document.querySelector('.course-banner a[href="index.html"]'),
     warnings: Array.from(document.querySelectorAll(
       '.course-warning, .course-widget-missing, #course-mathjax-status, #course-widget-status'))
@@ -391,6 +442,8 @@ def test_lesson_page(nb_path, site, rendered):
     assert got["sliders"] == want["sliders"]
     assert got["slidersEnabled"] == 0 and got["controlsEnabled"] == []
     assert got["outputsWithImage"] == want["outputs_with_image"]
+    # Every image, widget images included, has alt text
+    assert got["imagesWithoutAlt"] == []
     # The banner says what this is and links back
     assert got["banner"], "no banner linking back to index.html"
     assert "Static copy" in rendered[nb_path.stem].text

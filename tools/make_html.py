@@ -8,7 +8,15 @@ opened from disk (``file://``) or zipped and handed out. Nothing is fetched from
 a page is read.
 
 - The notebooks are *not* re-executed: the pages show the outputs stored in the ``.ipynb`` files
-  (nbval keeps those current), exported with nbconvert's ``lab`` template.
+  (nbval keeps those current), exported with ``tools/html_template/course_page``: nbconvert's
+  ``lab`` template *extended* (its ``conf.json`` names ``lab`` as ``base_template`` and its
+  ``index.html.j2`` says ``{% extends 'lab/index.html.j2' %}``), replacing or wrapping only the
+  blocks it changes, so nothing is copied from nbconvert to drift on an upgrade. Code cells skip
+  bleach through this tool's ``clean_html`` filter (pygments' output, verified), not a copied block.
+- Alt text: every image says what it shows. A figure's ``text/plain`` is its description when it
+  is one (figures drawn after ``plots.describe_figures()``), else the alt text is a caption from
+  the cell (the section heading and the cell's first comment); images inside widgets get theirs
+  in the browser from the same descriptions (describe_images).
 - Widgets: the stored widget state (``metadata.widgets``) is embedded in the page and drawn by the
   ipywidgets HTML manager (``embed-amd.js`` with ``require.js``), so each widget shows the
   controls and the output it had when the notebook was last run. There is no kernel, so nothing
@@ -19,7 +27,7 @@ a page is read.
 - Equations: MathJax 3 with SVG output (``tex-svg-full.js``: one file, every TeX extension
   inside, nothing loaded on demand). SVG output draws glyphs as paths, so it loads no web fonts,
   which browsers restrict on ``file://`` pages in differing ways. nbconvert's template configures
-  MathJax 2 (``MathJax.Hub``), so this tool's template replaces that block with a MathJax 3
+  MathJax 2 (``MathJax.Hub``), so the course template replaces that block with a MathJax 3
   configuration using the same delimiters (``$…$``, ``$$…$$``, ``\(…\)``, ``\[…\]``,
   environments, AMS numbering) and a small ``MathJax.Hub.Queue`` shim, which the widget manager
   calls to typeset widget labels. If MathJax does not load, the banner says that the equations
@@ -55,6 +63,9 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 NODE_MODULES = ROOT / "web" / "node_modules"
+# The page template: a folder nbconvert finds by name, extending its ``lab`` template.
+TEMPLATE_DIR = ROOT / "tools" / "html_template"
+TEMPLATE_NAME = "course_page"
 COURSE_TITLE = "Backprop as Linear Algebra"
 
 # Files copied into OUT/_static: name there -> path under web/node_modules.
@@ -219,9 +230,75 @@ def join_split_inline_math(source: str) -> str:
     return "\n".join(out)
 
 
+# A figure's text/plain that says nothing about what it shows (see /work/notes/figure_alt.md:
+# figures made after `plots.describe_figures()` carry a description there instead).
+GENERIC_PLAIN = re.compile(r"^<(Figure size \d+x\d+ with \d+ Axes?|IPython\.core\.display\.Image "
+                           r"object|matplotlib\.[\w.]+ object at [^>]*)>$")
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+def plain_of(output) -> str:
+    text = output.get("data", {}).get("text/plain", "")
+    return ("".join(text) if isinstance(text, list) else text).strip()
+
+
+def caption_of(cell, heading: str | None) -> str:
+    r"""A caption-like alt text from the cell when its figure describes nothing: the section it
+    is in and the cell's first plain comment (``# NBVAL_…`` markers skipped)."""
+    comment = next((line.lstrip("# ").strip() for line in cell.source.splitlines()
+                    if line.startswith("#") and "NBVAL" not in line
+                    and line.lstrip("# ").strip()), "")
+    text = f"Figure in “{heading}”" if heading else "Figure"
+    return f"{text}: {comment}" if comment else text
+
+
+def image_alt(output, cell, heading: str | None) -> str:
+    r"""What the image of ``output`` shows: its text/plain when that is a description (not
+    matplotlib's ``<Figure size …>``), else a caption from the cell (caption_of)."""
+    plain = plain_of(output)
+    if plain and not GENERIC_PLAIN.match(plain):
+        return plain
+    return caption_of(cell, heading)
+
+
+def data_url_key(mime: str, b64: str) -> str:
+    r"""How the page's script finds a widget image's alt text: the ``data:`` URL's length and
+    last 40 characters (the whole URL would double the page)."""
+    url = f"data:{mime};base64,{b64}"
+    return f"{len(url)}:{url[-40:]}"
+
+
+def describe_images(nb) -> dict[str, str]:
+    r"""Give every image output of ``nb`` its alt text (``output.metadata["course_alt"]``, read by
+    the template); return ``{data_url_key: alt}`` for the images inside Output widgets, which
+    the widget manager draws in the browser."""
+    heading = None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            found = HEADING.findall(cell.source)
+            heading = plain_text(found[-1]) if found else heading
+            continue
+        for output in cell.get("outputs", []):
+            if any(m in output.get("data", {}) for m in IMAGE_MIMES):
+                output.setdefault("metadata", {})["course_alt"] = image_alt(output, cell, heading)
+    widget_alts = {}
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for model in state.values():
+        for output in model.get("state", {}).get("outputs", []) or []:
+            data = output.get("data", {})
+            for mime in ("image/png", "image/jpeg"):
+                if mime in data:
+                    plain = plain_of(output)
+                    alt = plain if plain and not GENERIC_PLAIN.match(plain) else (
+                        "Figure drawn by the interactive widget, in its stored state")
+                    widget_alts[data_url_key(mime, "".join(data[mime]).strip())] = alt
+    return widget_alts
+
+
 def static_copy(nb):
     r"""A copy of the notebook for export: widget controls disabled (nothing would recompute),
-    inline math that markdown would split repaired (see join_split_inline_math)."""
+    inline math that markdown would split repaired (see join_split_inline_math), every image
+    given its alt text (describe_images; the widget images' map in ``metadata.course_alts``)."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -231,6 +308,7 @@ def static_copy(nb):
         s = model.get("state", {})
         if "disabled" in s:
             s["disabled"] = True
+    nb.metadata["course_alts"] = describe_images(nb)
     return nb
 
 
@@ -275,168 +353,6 @@ def check_versions(node_modules: Path = NODE_MODULES) -> None:
 
 
 # --------------------------------------------------------------------------- templates
-
-# MathJax 3 in place of nbconvert's MathJax 2 block; the same delimiters and numbering.
-# ipywidgets' HTML manager typesets widget labels with MathJax 2's `MathJax.Hub.Queue`: the shim
-# forwards that to MathJax 3 (before MathJax is ready, the elements wait in a list).
-MATHJAX_BLOCK = r"""
-<script>
-window.MathJax = {
-  tex: {
-    inlineMath: [['$', '$'], ['\\(', '\\)']],
-    displayMath: [['$$', '$$'], ['\\[', '\\]']],
-    processEscapes: true,
-    processEnvironments: true,
-    tags: 'ams'
-  },
-  svg: {fontCache: 'global'},
-  options: {enableMenu: false},
-  startup: {
-    ready: function () {
-      MathJax.startup.defaultReady();
-      var pending = window.courseMathJaxPending || [];
-      MathJax.Hub = {
-        Queue: function (cmd) {
-          var el = cmd && cmd[2];
-          MathJax.startup.promise = MathJax.startup.promise
-            .then(function () { return MathJax.typesetPromise(el ? [el] : undefined); })
-            .catch(function (err) { console.warn('MathJax:', err); });
-        }
-      };
-      pending.forEach(function (el) { MathJax.Hub.Queue(['Typeset', null, el]); });
-    }
-  }
-};
-// Until MathJax is ready (or if it never loads), widget labels wait here.
-window.courseMathJaxPending = [];
-window.MathJax.Hub = {Queue: function (cmd) { window.courseMathJaxPending.push(cmd && cmd[2]); }};
-</script>
-<script src="{{ resources.mathjax_url }}" id="MathJax-script"></script>
-<script>
-if (window.MathJax && !window.MathJax.Hub) { window.MathJax.Hub = MathJax.config.Hub; }
-// If MathJax did not load, say so on the page (equations stay TeX source).
-window.addEventListener('load', function () {
-  if (window.MathJax && window.MathJax.version) return;  // set by MathJax itself, not the config
-  var s = document.getElementById('course-mathjax-status');
-  if (s) s.textContent = ' MathJax did not load (_static/tex-svg-full.js): equations show as TeX source.';
-});
-</script>
-"""
-
-BANNER_CSS = """
-.course-banner {
-  margin: 0 0 1em 0; padding: 0.5em 1em;
-  background: #fff8e1; border-bottom: 1px solid #e0c36c; color: #4a3b00;
-  font-family: var(--jp-ui-font-family, sans-serif); font-size: 14px; line-height: 1.45;
-}
-.course-banner a { color: #0b57a6; }
-.course-banner nav { float: right; margin-left: 1em; }
-.course-banner .course-warning { color: #a40000; font-weight: bold; }
-/* The widget CSS leaves labels in the browser's default serif font outside JupyterLab. */
-.jupyter-widgets .widget-label, .jupyter-widgets .widget-readout,
-.jupyter-widgets .widget-inline-hbox { font-family: var(--jp-ui-font-family); }
-.course-widget-missing {
-  padding: 0.5em; border: 1px dashed #a40000; color: #a40000;
-  font-family: var(--jp-ui-font-family, sans-serif);
-}
-"""
-
-# After the widget manager had its chance, a widget view still empty is reported in place and in
-# the banner (e.g. _static/embed-amd.js missing or failing): a visible note, not a silent blank.
-WIDGET_WATCH_JS = r"""
-<script>
-(function () {
-  function blank() {
-    return Array.from(document.querySelectorAll('div.jupyter-widgets.jp-OutputArea-output'))
-      .filter(function (d) {
-        var sub = d.querySelector('.widget-subarea');
-        return !sub || sub.children.length === 0;
-      });
-  }
-  function report() {
-    var empty = blank();
-    if (!empty.length) return;
-    empty.forEach(function (d) {
-      if (d.querySelector('.course-widget-missing')) return;
-      var note = document.createElement('div');
-      note.className = 'course-widget-missing';
-      note.textContent = 'Interactive widget not rendered in this static copy ' +
-        '(the widget renderer in _static/ did not load, or its state is missing). ' +
-        'Open the notebook with `make lab` to see it.';
-      d.appendChild(note);
-    });
-    var w = document.getElementById('course-widget-status');
-    if (w) {
-      w.className = 'course-warning';
-      w.textContent = ' ' + empty.length + ' widget(s) on this page could not be drawn.';
-    }
-  }
-  window.addEventListener('load', function () { setTimeout(report, 8000); });
-}());
-</script>
-"""
-
-PAGE_TEMPLATE = r"""{%- extends 'index.html.j2' -%}
-
-{%- block html_head_js_requirejs -%}
-{{ super() }}
-<script>
-// The widget manager's modules are named @jupyter-widgets/...; their files (the Font Awesome
-// fonts of the Play button) are looked up next to the module's URL: point that at _static/.
-if (window.require) {
-  require.config({paths: {'@jupyter-widgets': '_static',
-                          '@jupyter-widgets/html-manager/dist': '_static'}});
-}
-</script>
-{%- endblock html_head_js_requirejs -%}
-
-{%- block html_head_js_mathjax -%}
-""" + MATHJAX_BLOCK + r"""
-{%- endblock html_head_js_mathjax -%}
-
-{#- Mermaid would come from a CDN; no notebook of the course has a diagram. -#}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-
-{#- nbconvert 7.17's block, without passing pygments' output through bleach (clean_html): the
-    highlighter escapes the source itself, and bleach took a third of the export time. -#}
-{% block input %}
-<div class="jp-CodeMirrorEditor jp-Editor jp-InputArea-editor" data-type="inline">
-     <div class="cm-editor cm-s-jupyter">
-{{ cell.source | highlight_code(metadata=cell.metadata) }}
-     </div>
-</div>
-{%- endblock input %}
-
-{% block extra_css %}
-<style type="text/css">""" + BANNER_CSS + r"""</style>
-{% endblock extra_css %}
-
-{%- block body_header -%}
-{{ super() }}
-<div class="course-banner" role="note">
-<nav>{{ resources.course.nav }}</nav>
-<strong>Static copy</strong> of a lesson of <a href="index.html">""" + COURSE_TITLE + r"""</a>.
-{%- if resources.course.n_widget_views %}
-Widgets show the state stored when the notebook was last run and do not recompute: their
-controls are disabled here. To move a slider, run the notebook in JupyterLab (<code>make lab</code>).
-<span id="course-widget-status"></span>
-{%- else %}
-The code is not run here: outputs are those stored when the notebook was last run
-(<code>make lab</code> runs it).
-{%- endif %}
-{%- for p in resources.course.problems %}
-<br><span class="course-warning">Widgets on this page will not render: {{ p | e }}.</span>
-{%- endfor %}
-<span id="course-mathjax-status" class="course-warning"></span>
-<noscript><br><span class="course-warning">JavaScript is off: equations show as TeX source and
-widgets are not drawn.</span></noscript>
-</div>
-{%- endblock body_header -%}
-
-{% block footer_js %}
-{%- if resources.course.n_widget_views %}""" + WIDGET_WATCH_JS + r"""{%- endif %}
-{% endblock footer_js %}
-"""
 
 INDEX_TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
@@ -489,19 +405,47 @@ are not drawn.</p></noscript>
 
 @functools.cache
 def make_exporter():
-    r"""nbconvert's HTML exporter with the ``lab`` template, this tool's blocks and local URLs."""
-    from jinja2 import DictLoader
+    r"""nbconvert's HTML exporter with the course's template (``tools/html_template/course_page``:
+    nbconvert's ``lab`` template extended, see its conf.json), its filters and local URLs."""
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
-        template_name="lab",
-        extra_loaders=[DictLoader({"course_page.html.j2": PAGE_TEMPLATE})],
-        template_file="course_page.html.j2",
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        filters={"clean_html": clean_html, "with_alt": with_alt},
         require_js_url="_static/require.js",
         mathjax_url="_static/tex-svg-full.js",
         widget_renderer_url="_static/embed-amd.js",
         embed_images=True,  # markdown images, if any, go into the page
     )
+
+
+# Pygments' highlighted code: a wrapper and <span class="..."> tags around text it escaped itself.
+PYGMENTS_BLOCK = re.compile(r'\s*<div class="highlight[\w -]*"><pre>(.*)</pre></div>\s*', re.DOTALL)
+PYGMENTS_TAG = re.compile(r'</?span(?: class="[\w -]*")?>')
+
+
+def clean_html(element) -> str:
+    r"""nbconvert's ``clean_html`` (bleach), except for code that pygments highlighted: that
+    holds only ``<span>`` tags around text the highlighter escaped, so it is passed as it is
+    (checked here, not assumed). Bleach took a third of the export time on the code cells."""
+    from nbconvert.filters import clean_html as bleach_clean
+
+    text = element.decode() if isinstance(element, bytes) else str(element)
+    m = PYGMENTS_BLOCK.fullmatch(text)
+    if m and "<" not in PYGMENTS_TAG.sub("", m.group(1)):
+        return text
+    return bleach_clean(text)
+
+
+IMG_TAG = re.compile(r"<img\b")
+
+
+def with_alt(html_text: str, alt: str | None) -> str:
+    r"""nbconvert's image output with ``alt="…"`` on its ``<img>`` (an existing alt replaced)."""
+    alt = html.escape(alt or "Figure", quote=True)
+    text = re.sub(r'(<img\b[^>]*?)\s+alt="[^"]*"', r"\1", str(html_text), count=1)
+    return IMG_TAG.sub(f'<img alt="{alt}"', text, count=1)
 
 
 def rewrite_notebook_links(text: str, stems: set[str]) -> str:
@@ -544,7 +488,9 @@ def export_page(source: Path, target: Path, resources: dict, stems: set[str]) ->
     r"""Export one notebook (its stored outputs, controls disabled) to the HTML page ``target``."""
     nb = static_copy(nbformat.read(source, as_version=4))
     nb.metadata["title"] = resources["course"]["title"]
-    resources = {"metadata": {"name": source.stem, "path": str(source.parent)}, **resources}
+    resources = {"metadata": {"name": source.stem, "path": str(source.parent)}, **resources,
+                 "course": {**resources["course"], "widget_alts": nb.metadata.pop("course_alts"),
+                            "course_title": COURSE_TITLE}}
     body, _ = make_exporter().from_notebook_node(nb, resources=resources)
     target.write_text(rewrite_notebook_links(body, stems), encoding="utf-8")
     return target
@@ -600,6 +546,13 @@ def build_site(out: Path, notebooks: list[Path] | None = None,
     return lessons
 
 
+def mathjax_block(url: str) -> str:
+    r"""The template's MathJax 3 block (``course_mathjax.html.j2``) for a page written without Jinja."""
+    text = (TEMPLATE_DIR / TEMPLATE_NAME / "course_mathjax.html.j2").read_text(encoding="utf-8")
+    text = re.sub(r"\{#.*?#\}", "", text, flags=re.DOTALL)
+    return text.replace("{{ resources.mathjax_url }}", url)
+
+
 def index_html(lessons: list[Lesson]) -> str:
     items = []
     for lesson in lessons:
@@ -610,7 +563,7 @@ def index_html(lessons: list[Lesson]) -> str:
             extra += f' <span class="course-warning">widgets will not render: {html.escape(p)}</span>'
         items.append(f'<li><a href="{html.escape(lesson.page)}">{html.escape(lesson.title)}</a>'
                      f"{extra}</li>")
-    mathjax = MATHJAX_BLOCK.replace("{{ resources.mathjax_url }}", "_static/tex-svg-full.js")
+    mathjax = mathjax_block("_static/tex-svg-full.js")
     return INDEX_TEMPLATE.format(title=html.escape(COURSE_TITLE), mathjax=mathjax.strip(),
                                  items="\n".join(items))
 
