@@ -30,6 +30,7 @@ import numpy as np
 from matplotlib.patches import Patch
 
 from course_lib import bp, iterative, kl, lagrange, mlp, plots, spn, symbolic
+from course_lib.plots import palette
 from course_lib.factor_graph import chain_model, ising_model
 from course_lib.graph import Graph
 from course_lib.operators import Identity, transpose_dot
@@ -51,7 +52,6 @@ SMALL_NETWORK = [
 SMALL_INPUTS = ["z1", "z2", "z3", "z4"]
 SMALL_POINT = {"z1": 0.5, "z2": 1.0, "z3": -0.8, "z4": 1.5}
 
-_RED, _GREY, _BLUE, _ORANGE = "#c0392b", "#999999", "#3b5b92", "#e08a1e"
 
 
 def _figure(width: float, height: float):
@@ -112,9 +112,9 @@ def fig_expression_swell():
             (axes[0], sin_chain, "$h_k = h_{k-1}\\,\\sin(h_{k-1})$\na value used twice"),
             (axes[1], tanh_chain, "$h_k = \\tanh(w\\,h_{k-1})$\nno reuse, one shared weight $w$")):
         depth, tree, naive, shared = zip(*counts(make))
-        ax.semilogy(depth, naive, "o-", color=_RED, label="naive sympy.diff of the formula")
-        ax.semilogy(depth, tree, "s--", color=_GREY, label="the formula of $h_D$ itself")
-        ax.semilogy(depth, shared, "^-", color=_BLUE, label="shared adjoints (forward + backward)")
+        ax.semilogy(depth, naive, "o-", color=palette.VERMILLION, label="naive sympy.diff of the formula")
+        ax.semilogy(depth, tree, "s--", color=palette.GREY, label="the formula of $h_D$ itself")
+        ax.semilogy(depth, shared, "^-", color=palette.BLUE, label="shared adjoints (forward + backward)")
         ax.set_xlabel("depth D")
         ax.set_title(title, fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
@@ -212,21 +212,24 @@ def fig_adjoints_converging():
     plots.status_history(status, dense.order, ax=ax_s,
                          title=f"DAG (DenseNet block, longest path {longest}):\n"
                                f"every λ_i exact after {longest} + 1 steps")
-    ax_s.legend(handles=[Patch(facecolor=c, edgecolor="#555555", label=t)
+    ax_s.legend(handles=[Patch(facecolor=c, edgecolor=palette.DARK_GREY, label=t)
                          for c, t in zip(plots.STATUS_COLORS, plots.STATUS_LABELS)],
                 loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3, fontsize=8,
                 frameon=False, handlelength=1.0, columnspacing=0.8)
-    for coupling, colour in ((0.5, "#2b7bba"), (1.0, "#e08214"), (1.5, _RED)):
+    couplings = (0.5, 1.0, 1.5)  # ordered: a sequential map, and a marker each
+    for coupling, colour, marker in zip(couplings, palette.sequence(len(couplings)),
+                                        palette.MARKERS):
         J, v = adjoint_system(coupling)
         lam = np.linalg.solve(np.eye(m) - J.T, v)
         rho = iterative.spectral_radius(J)
         with warnings.catch_warnings():  # c = 1.5 diverges, as the picture shows
             warnings.simplefilter("ignore", RuntimeWarning)
             errors = np.linalg.norm(iterative.implicit_adjoint(J, v, 40) - lam, axis=1)
-        plots.convergence_plot(errors, rho, ax=ax_c, color=colour,
-                               label=f"c = {coupling}: ρ(J) = {rho:.2f}")
+        artists = plots.convergence_plot(errors, rho, ax=ax_c, color=colour,
+                                         label=f"c = {coupling}: ρ(J) = {rho:.2f}")
+        artists["error"].set_marker(marker)
     _plain_log_labels(ax_c)
-    ax_c.plot([], [], "k--", lw=1.0, label="‖λ^(0) − λ‖ ρ(J)^t")
+    ax_c.plot([], [], "--", color=palette.INK, lw=1.0, label="‖λ^(0) − λ‖ ρ(J)^t")
     ax_c.legend(fontsize=8, loc="lower left")
     ax_c.set_title("implicit layer z = tanh(c W z + u), a cycle:\n"
                    "error ‖λ^(t) − λ‖ ∝ ρ(J)^t, divergent once ρ(J) > 1", fontsize=10)
@@ -317,18 +320,18 @@ def fig_kl_projections():
     mean_p = float(p3 @ np.arange(3.0))
     through_p = np.array([[1 - mean_p + s, mean_p - 2 * s, s] for s in (0.0, mean_p / 2)])
     level_sets = {"level set of KL(q‖p)": (lambda q: np.sum(q * np.log(q / p3), axis=-1),
-                                            [to_p(line_I)], "#3b6fb6"),
+                                            [to_p(line_I)], palette.BLUE),
                   "level set of KL(p‖q)": (lambda q: np.sum(p3 * np.log(p3 / q), axis=-1),
-                                            [from_p(line_M)], _ORANGE)}
-    styles = {"p": dict(color="black", marker="*", ms=14),
-              "I-projection": dict(color="#3b6fb6", marker="o"),
-              "I-projection (global)": dict(color="#3b6fb6", marker="o"),
-              "I-projection (local)": dict(color="#3b6fb6", marker="o", alpha=0.45),
-              "M-projection": dict(color=_ORANGE, marker="s"),
-              "L = {E_q[f] = 1.4}": dict(color="#444444", lw=1.3),
-              "tilts p·exp(θf)/Z": dict(color="#3b6fb6", ls=":", lw=1.4),
-              "binomial curve b_β": dict(color="#444444"),
-              "{E_q[x] = E_p[x]}": dict(color=_ORANGE, ls="--", lw=1.2)}
+                                            [from_p(line_M)], palette.ORANGE)}
+    styles = {"p": dict(color=palette.BLACK, marker="*", ms=14),
+              "I-projection": dict(color=palette.BLUE, marker="o"),
+              "I-projection (global)": dict(color=palette.BLUE, marker="o"),
+              "I-projection (local)": dict(color=palette.BLUE, marker="o", alpha=0.45),
+              "M-projection": dict(color=palette.ORANGE, marker="s"),
+              "L = {E_q[f] = 1.4}": dict(color=palette.DARK_GREY, ls="-", lw=1.3),
+              "tilts p·exp(θf)/Z": dict(color=palette.BLUE, ls=":", lw=1.4),
+              "binomial curve b_β": dict(color=palette.DARK_GREY, ls="-"),
+              "{E_q[x] = E_p[x]}": dict(color=palette.ORANGE, ls="--", lw=1.2)}
     fig = _figure(8.0, 3.8)
     ax_l, ax_c = fig.subplots(1, 2, gridspec_kw=dict(left=0.03, right=0.97, bottom=0.0, top=0.87,
                                                      wspace=0.16))
@@ -386,7 +389,7 @@ def fig_spn_marginals():
     plots.marginal_dots({"backward pass": [from_solve[X][1] for X in "ABC"],
                          "enumeration": [brute[X][1] for X in "ABC"]},
                         ["A", "B", "C"], ax=ax_m, ylabel="P(X = 1 | e)",
-                        styles={"enumeration": dict(color="black", marker="x", ms=9, mew=2)})
+                        styles={"enumeration": dict(color=palette.BLACK, marker="x", ms=9, mew=2)})
     ax_m.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0),
                 borderaxespad=0.2)  # one column: the panel is narrow
     ax_m.set_ylim(0, 1)

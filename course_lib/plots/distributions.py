@@ -190,8 +190,8 @@ def ipf_progress(errors, table, iteration: int = 0, targets: tuple | None = None
     ax_e.grid(True, which="major", color=palette.GRID)
     ax_e.legend(fontsize=8, frameon=False, loc="upper right")
     rows, cols = table.shape
-    image = ax_t.imshow(table, cmap=palette.SEQUENTIAL_SAFE + "_r", vmin=0.0,
-                        vmax=float(table.max()) * 1.6 + 1e-12)  # light: the entries sit on it
+    image = ax_t.imshow(table, cmap=palette.SEQUENTIAL_SAFE + "_r", vmin=0.0,  # light cells:
+                        vmax=float(table.max()) / palette.TABLE_RANGE + 1e-12)  # ink reads on them
     cells = [[ax_t.text(j, i, "", ha="center", va="center", fontsize=9)
               for j in range(cols)] for i in range(rows)]
     row_sums = [ax_t.text(cols - 0.3, i, "", ha="left", va="center", fontsize=8)

@@ -58,7 +58,7 @@ FACTOR = INK
 #: Spy plots: nonzero off the diagonal, on it, and the row being solved (outlined).
 SPY_OFF_DIAGONAL, SPY_DIAGONAL, CURRENT = BLUE, INK, VERMILLION
 #: A solve's column of unknowns: solved rows shaded, the rows the current row reads (dashed).
-SOLVED_SHADE, USED = "#d9ecf7", BLUE
+SOLVED_SHADE, USED = "#bfe0f5", BLUE
 #: The status of an adjoint after t steps: still 0, partial, exact — light to dark, and the
 #: still-0 nodes get a dashed rim, the exact ones a white bold label.
 STATUS_COLORS = ("#eeeeee", ORANGE, BLUE)
@@ -76,6 +76,8 @@ MARK = VERMILLION
 # -- sequential ------------------------------------------------------------------------------
 SEQUENTIAL = "viridis"          # filled contours, ordered series (sampled by sequence())
 SEQUENTIAL_SAFE = "cividis"     # a table of numbers under text (see text_on)
+#: The part of the reversed cividis map a table under text uses: light enough for ink (WCAG AA).
+TABLE_RANGE = 0.4
 
 
 def sequence(n: int, cmap: str = SEQUENTIAL, low: float = 0.0, high: float = 0.85) -> list[str]:
