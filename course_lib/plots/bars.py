@@ -55,7 +55,8 @@ def marginal_bars(marginals: Mapping[str, Iterable[float]],
         positions.append(x)
         ticks.append(f"{var}={v}")
         x += 1.0
-    bars = ax.bar(positions, np.zeros(len(keys)), width=0.8, color=palette.UNOBSERVED_BAR)
+    bars = ax.bar(positions, np.zeros(len(keys)), width=0.8, color=palette.UNOBSERVED_BAR,
+                  zorder=2)  # above the axis (1.5): a live redraw leaves the ticks alone
     for bar, (var, v), pos in zip(bars, keys, positions):
         bar.set_gid(f"{var}={v}")
         ax.text(pos, 0.0, "", ha="center", va="bottom", fontsize=9, gid=f"{var}={v}")
@@ -114,7 +115,7 @@ def named_bars(values: Mapping[str, float], ax=None, ylabel: str = "", title: st
         raise ValueError("values is empty: give at least one {name: value}")
     if ax is None:
         _, ax = plt.subplots(figsize=(max(4.0, 1.2 + 1.3 * len(names)), 3.4))
-    bars = ax.bar(range(len(names)), np.zeros(len(names)), width=0.7,
+    bars = ax.bar(range(len(names)), np.zeros(len(names)), width=0.7, zorder=2,
                   color=[palette.CYCLE[k % len(palette.CYCLE)] for k in range(len(names))])
     for k, (bar, name) in enumerate(zip(bars, names)):
         bar.set_gid(name)

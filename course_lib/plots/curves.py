@@ -133,21 +133,25 @@ def bp_trajectories(history, residuals, exact: Mapping | None = None, state: int
 
 
 def update_bp_trajectories(artists: dict, history, residuals, exact: Mapping | None = None,
-                           title: str | None = None) -> dict:
-    r"""Redraw :func:`bp_trajectories` in place for a new run (same variables); returns ``artists``."""
+                           title: str | None = None, span: int | None = None) -> dict:
+    r"""Redraw :func:`bp_trajectories` in place for a new run (same variables); returns ``artists``.
+
+    ``span`` fixes the x-range to iterations 0 … span (say the iteration cap, so that runs of
+    the same cap share their axes); by default it is the run's own length.
+    """
     ax_b, ax_r = artists["axes"]
     state = artists["state"]
     steps = np.arange(len(history))
     for v, line in artists["beliefs"].items():
         line.set_data(steps, [float(np.ravel(h[v])[state]) for h in history])
-    last = max(len(history) - 1, 1)
+    last = max(len(history) - 1 if span is None else int(span), 1)
     for v, line in artists["exact"].items():
         if exact is not None:
             line.set_data([0, last], [float(np.ravel(exact[v])[state])] * 2)
     ax_b.set_xlim(-0.02 * last, 1.02 * last)
     res = np.asarray(residuals, dtype=float)
     artists["residual"].set_data(np.arange(1, len(res) + 1), res)
-    ax_r.set_xlim(0, max(len(res), 1) + 0.5)
+    ax_r.set_xlim(0, last + 0.5)
     shown = res[res > 0]
     low = min(shown.min() if shown.size else 1e-12, 1e-12)
     if artists["tol"] is not None:

@@ -97,7 +97,11 @@ def description(target) -> str:
     if own:
         return own
     axes = [ax for ax in target.axes if ax.get_visible() and not hasattr(ax, "_colorbar")]
-    axes.sort(key=lambda ax: (-round(ax.get_position().y1, 2), round(ax.get_position().x0, 2)))
+    def place(ax) -> tuple[float, float]:  # the slot it was given, before aspect shrinks it
+        box = ax.get_position(original=True)
+        return -round(box.y1, 2), round(box.x0, 2)
+
+    axes.sort(key=place)
     parts = [description(ax) for ax in axes]
     if len(parts) > 1:
         parts = [f"Panel {k} of {len(parts)}: {p}" for k, p in enumerate(parts, start=1)]

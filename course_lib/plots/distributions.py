@@ -191,7 +191,8 @@ def ipf_progress(errors, table, iteration: int = 0, targets: tuple | None = None
     ax_e.legend(fontsize=8, frameon=False, loc="upper right")
     rows, cols = table.shape
     image = ax_t.imshow(table, cmap=palette.SEQUENTIAL_SAFE + "_r", vmin=0.0,  # light cells:
-                        vmax=float(table.max()) / palette.TABLE_RANGE + 1e-12)  # ink reads on them
+                        vmax=float(table.max()) / palette.TABLE_RANGE + 1e-12,  # ink reads on them
+                        zorder=2)  # above the axis (1.5): a live redraw leaves the ticks alone
     cells = [[ax_t.text(j, i, "", ha="center", va="center", fontsize=9)
               for j in range(cols)] for i in range(rows)]
     row_sums = [ax_t.text(cols - 0.3, i, "", ha="left", va="center", fontsize=8)
@@ -207,6 +208,7 @@ def ipf_progress(errors, table, iteration: int = 0, targets: tuple | None = None
     ax_t.set_xlim(-0.5, cols + 0.9)
     ax_t.set_ylim(rows + 0.5, -0.5)
     ax_t.spines[:].set_visible(False)
+    ax_t.set_title(" ", fontsize=10, pad=10)  # its text is set by update_ipf_progress
     artists = {"axes": (ax_e, ax_t), "done": done, "now": now, "errors": shown, "image": image,
                "cells": cells, "row_sums": row_sums, "col_sums": col_sums, "targets": targets}
 
@@ -260,7 +262,7 @@ def update_ipf_progress(artists: dict, table, iteration: int, title: str | None 
                           else f"{value:.3f} {sign} {goal:.3f}")
             text.set_color(palette.OFF_TARGET if off else palette.ON_TARGET)
     ax_e, ax_t = artists["axes"]
-    ax_t.set_title(f"q_t after t = {t} cycles (sums vs targets)", fontsize=10, pad=10)
+    ax_t.title.set_text(f"q_t after t = {t} cycles (sums vs targets)")  # placed by ipf_progress
     if title is not None:
         ax_e.figure.suptitle(title, fontsize=11)
     return artists

@@ -74,7 +74,8 @@ def spy(matrix, labels: Iterable[str] | None = None, ax=None, title: str | None 
         ax.set_yticks([])
     if highlight_row is not None:
         ax.add_patch(plt.Rectangle((-0.5, highlight_row - 0.5), n_cols, 1, fill=False,
-                                   edgecolor=palette.CURRENT, lw=2.5, gid="current row"))
+                                   edgecolor=palette.CURRENT, lw=2.5, gid="current row",
+                                   zorder=3))  # above the cell lines and the frame
     if title:
         ax.set_title(title)
     n_diagonal = int(m[diag, diag].sum())
