@@ -30,16 +30,16 @@ import numpy as np
 from matplotlib.patches import Patch
 
 from course_lib import bp, iterative, kl, lagrange, mlp, plots, spn, symbolic
-from course_lib.plots import palette
 from course_lib.factor_graph import chain_model, ising_model
 from course_lib.graph import Graph
 from course_lib.operators import Identity, transpose_dot
+from course_lib.plots import palette
 from course_lib.substitution import backslash
 
 __all__ = ["SMALL_NETWORK", "SMALL_INPUTS", "SMALL_POINT", "fig_small_network",
            "fig_expression_swell", "fig_lagrange_sparsity", "fig_adjoints_converging",
            "fig_loopy_bp", "fig_kl_projections", "fig_spn_marginals", "fig_one_algorithm",
-           "FIGURES", "write_all"]
+           "FIGURES", "write_all", "describe_all"]
 
 #: The source article's network: x, y, w1, w2 → σ(x w1) → two-class softmax → cross-entropy.
 SMALL_NETWORK = [
@@ -112,6 +112,10 @@ def fig_expression_swell():
             (axes[0], sin_chain, "$h_k = h_{k-1}\\,\\sin(h_{k-1})$\na value used twice"),
             (axes[1], tanh_chain, "$h_k = \\tanh(w\\,h_{k-1})$\nno reuse, one shared weight $w$")):
         depth, tree, naive, shared = zip(*counts(make))
+        plots.describe(ax, f"Operations against depth D = 1 to {depth[-1]} on a log scale: naive "
+                           f"sympy.diff of the formula (circles) from {naive[0]} to {naive[-1]}, "
+                           f"the formula itself (squares, dashed) from {tree[0]} to {tree[-1]}, "
+                           f"shared adjoints (triangles) from {shared[0]} to {shared[-1]}.")
         ax.semilogy(depth, naive, "o-", color=palette.VERMILLION, label="naive sympy.diff of the formula")
         ax.semilogy(depth, tree, "s--", color=palette.GREY, label="the formula of $h_D$ itself")
         ax.semilogy(depth, shared, "^-", color=palette.BLUE, label="shared adjoints (forward + backward)")
@@ -479,7 +483,11 @@ FIGURES = {
 
 
 def write_all(folder: Path) -> list[Path]:
-    r"""Write every figure as ``folder/<name>.png`` (deterministic: no dates, fixed dpi)."""
+    r"""Write every figure as ``folder/<name>.png`` (deterministic: no dates, fixed dpi).
+
+    Each PNG carries the figure's description (:func:`course_lib.plots.description`) as its
+    ``Description`` text chunk: the alt text travels with the picture.
+    """
     import matplotlib.pyplot as plt
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -487,14 +495,31 @@ def write_all(folder: Path) -> list[Path]:
     for name, make in FIGURES.items():
         fig = make()
         path = folder / f"{name}.png"
-        fig.savefig(path, dpi=100, metadata={"Software": None})
+        fig.savefig(path, dpi=100, metadata={"Software": None,
+                                              "Description": plots.description(fig)})
         plt.close(fig)
         written.append(path)
     return written
 
 
+def describe_all() -> dict[str, str]:
+    r"""``{name: description}`` of every figure: what its alt text should say."""
+    import matplotlib.pyplot as plt
+
+    described = {}
+    for name, make in FIGURES.items():
+        fig = make()
+        described[name] = plots.description(fig)
+        plt.close(fig)
+    return described
+
+
 if __name__ == "__main__":
     matplotlib.use("Agg")
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("figures")
-    for p in write_all(target):
-        print(f"wrote {p}")
+    if "--describe" in sys.argv[1:]:
+        for name, text in describe_all().items():
+            print(f"{name}: {text}\n")
+    else:
+        target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("figures")
+        for p in write_all(target):
+            print(f"wrote {p}")

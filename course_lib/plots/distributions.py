@@ -188,7 +188,8 @@ def ipf_progress(errors, table, iteration: int = 0, targets: tuple | None = None
     ax_e.set_ylabel("max marginal error (log scale)")
     ax_e.set_ylim(ERROR_FLOOR / 3, 3 * max(float(shown.max()), 1e-3))
     ax_e.grid(True, which="major", color=palette.GRID)
-    ax_e.legend(fontsize=8, frameon=False, loc="upper right")
+    ax_e.legend(fontsize=8, frameon=False, loc="upper right").set_zorder(1.9)  # under the
+    # lines (errors fall from the upper left, clear of it): a live redraw leaves it alone
     rows, cols = table.shape
     image = ax_t.imshow(table, cmap=palette.SEQUENTIAL_SAFE + "_r", vmin=0.0,  # light cells:
                         vmax=float(table.max()) / palette.TABLE_RANGE + 1e-12,  # ink reads on them

@@ -79,14 +79,15 @@ def spy(matrix, labels: Iterable[str] | None = None, ax=None, title: str | None 
     if title:
         ax.set_title(title)
     n_diagonal = int(m[diag, diag].sum())
+    shape = ("upper triangular" if not np.tril(m, -1).any() else
+             "lower triangular" if not np.triu(m, 1).any() else "not triangular")
 
     def text() -> str:
         outlined = [p for p in ax.patches if p.get_gid() == "current row"]
         row = (f" Row {int(round(outlined[0].get_y() + 0.5))} is outlined in vermillion."
                if outlined else "")
         return (f"Spy plot of a {n_rows} × {n_cols} matrix: {int(m.sum())} nonzero entries, "
-                f"{n_diagonal} of them on the diagonal (dark), the others blue; "
-                f"{'upper triangular' if not np.tril(m, -1).any() else 'lower triangular' if not np.triu(m, 1).any() else 'not triangular'}.{row}")
+                f"{n_diagonal} of them on the diagonal (dark), the others blue; {shape}.{row}")
 
     describe(ax, text)
     return ax
