@@ -61,6 +61,7 @@ def drawn_by_every_plot_function(g) -> dict:
     }
 
 
+@pytest.mark.filterwarnings("ignore:belief propagation did not converge")
 def test_every_plot_function_describes_what_it_drew(g):
     drawn = drawn_by_every_plot_function(g)
     public = {name for name in plots.__all__ if callable(getattr(plots, name))
@@ -118,6 +119,7 @@ def test_describe_figures_makes_a_figures_text_plain_its_description(g):
         assert shell.display_formatter.format(fig)[0]["text/plain"] == after  # deterministic
     finally:
         formatter.type_printers.pop(Figure, None)
+        shell.events.callbacks["pre_execute"].clear()
         InteractiveShell.clear_instance()
     assert plots.describe_figures(None) is False  # outside IPython: nothing to register
 
@@ -126,3 +128,26 @@ def test_the_same_figure_gets_the_same_text_every_time(g):
     texts = {plots.description(plots.draw_graph(g, values={"x": 0.5, "y": 1.5}).figure)
              for _ in range(3)}
     assert len(texts) == 1 and PlainTextFormatter()(1.0) == "1.0"
+
+
+def test_in_a_real_kernel_the_inline_figure_is_stored_with_its_description():
+    r"""ipykernel's inline backend drops Figure formatters when it sets itself up (at the first
+    figure, and again at ``%matplotlib inline``): the description must survive both."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "import numpy as np\nfrom course_lib import plots\nplots.describe_figures()",
+        "ax = plots.spy(np.triu(np.ones((3, 3))), title='a spy plot')",
+        "%matplotlib inline",
+        "ax = plots.named_bars({'a': 0.5}, ylabel='rate')",
+    )]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    shown = [o["data"]["text/plain"] for c in nb.cells for o in c.outputs
+             if o.get("output_type") == "display_data"]
+    assert shown == [
+        "a spy plot: Spy plot of a 3 × 3 matrix: 6 nonzero entries, 3 of them on the diagonal "
+        "(dark), the others blue; upper triangular.",
+        "Bar chart of rate, one labelled bar each: a 0.5.",
+    ]

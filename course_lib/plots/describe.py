@@ -111,11 +111,31 @@ def description(target) -> str:
     return f"{head}{'' if head.endswith(('.', ':')) else '.'} {body}" if head else body
 
 
+def _print_description(fig, printer, cycle) -> None:
+    printer.text(description(fig))
+
+
+def _register(shell) -> None:
+    shell.display_formatter.formatters["text/plain"].for_type(Figure, _print_description)
+
+
+def _register_again() -> None:
+    r"""Before each cell: IPython's inline-figure set-up (``%matplotlib inline``, a change of
+    ``InlineBackend.figure_formats``) drops every Figure formatter, this one included."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        _register(shell)
+
+
 def describe_figures(shell=None) -> bool:
     r"""Show every matplotlib Figure's :func:`description` as its ``text/plain`` in IPython.
 
-    Call it once, explicitly, in a notebook's first cell. Registers a formatter with the
-    running IPython (or ``shell``); returns False (and changes nothing) outside IPython.
+    Call it once, explicitly, in a notebook's first cell. Registers a ``text/plain`` formatter
+    for Figures with the running IPython (or ``shell``), after letting the inline backend set
+    itself up (that set-up drops Figure formatters), and registers it again before every cell.
+    Returns False (and changes nothing) outside IPython.
     """
     if shell is None:
         try:
@@ -125,6 +145,11 @@ def describe_figures(shell=None) -> bool:
         shell = get_ipython()
     if shell is None:
         return False
-    formatter = shell.display_formatter.formatters["text/plain"]
-    formatter.for_type(Figure, lambda fig, printer, cycle: printer.text(description(fig)))
+    try:  # importing the inline backend runs its set-up now, not at the first figure
+        import matplotlib_inline.backend_inline  # noqa: F401
+    except ImportError:  # pragma: no cover - ipykernel brings it
+        pass
+    _register(shell)
+    if _register_again not in shell.events.callbacks["pre_execute"]:
+        shell.events.register("pre_execute", _register_again)
     return True
