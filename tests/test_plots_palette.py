@@ -135,13 +135,12 @@ def _colour_literals(path: Path) -> list[tuple[int, str]]:
 
 def presentation_modules() -> list[Path]:
     lib = ROOT / "course_lib"
-    paths = sorted((lib / "plots").glob("*.py"))
-    paths += sorted((lib / "widgets").glob("*.py")) if (lib / "widgets").is_dir() else []
-    paths += [p for p in (lib / "widgets.py", lib / "figures.py") if p.exists()]
-    return [p for p in paths if p.name != "palette.py"]
+    paths = [p for folder in ("plots", "widgets", "figures") for p in (lib / folder).glob("*.py")]
+    assert len(paths) >= 15  # the three packages are where they should be
+    return sorted(p for p in paths if p.name != "palette.py")
 
 
-@pytest.mark.parametrize("path", presentation_modules(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", presentation_modules(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_no_plot_widget_or_figure_chooses_a_colour_in_place(path):
     assert _colour_literals(path) == [], f"{path.name}: use course_lib.plots.palette"
 

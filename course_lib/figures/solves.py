@@ -1,45 +1,23 @@
-r"""The course's static figures, one ``fig_<name>()`` per file in ``figures/``.
-
-    python -m course_lib.figures figures        # or: make figures
-
-Each function rebuilds one picture of a lesson from the math layer, with the lesson's own
-equations, data and seeds, and returns the figure; ``write_all`` saves them as PNG with
-fixed metadata, so the same versions give the same bytes. No figure shows a timing.
-
-| figure | lesson | the idea |
-|---|---|---|
-| ``small_network`` | 01 | ``z_i = f_i(z_a(i))``, the forward pass |
-| ``expression_swell`` | 02 | naive ``diff`` of the formula grows exponentially; shared adjoints linearly |
-| ``lagrange_sparsity`` | 03 | ``A = Jᵀ − I`` is upper triangular; its pattern is the graph |
-| ``adjoints_converging`` | 06 | Jacobi on (I − Jᵀ) λ = v: exact after longest path + 1 on a DAG, rate ρ(J) on a cycle |
-| ``loopy_bp`` | 07 | sum–product on a loopy graph: oscillation, damping, an approximate fixed point |
-| ``kl_projections`` | 08 | I- versus M-projection on the simplex; the I-projection is an exponential tilt |
-| ``spn_marginals`` | 09 | one back substitution on an SPN gives every marginal |
-| ``one_algorithm`` | 10 | three upper-triangular systems, one ``backslash`` each |
-"""
+r"""Figures of the solves: the forward pass (01), expression swell (02), the Lagrange matrix's
+sparsity (03), adjoints converging (06), one backslash for three problems (10)."""
 
 from __future__ import annotations
 
-import itertools
-import sys
 import warnings
-from pathlib import Path
 
-import matplotlib
 import numpy as np
 from matplotlib.patches import Patch
 
-from course_lib import bp, iterative, kl, lagrange, mlp, plots, spn, symbolic
-from course_lib.factor_graph import chain_model, ising_model
+from course_lib import iterative, lagrange, mlp, plots, spn, symbolic
+from course_lib.factor_graph import chain_model
+from course_lib.figures.layout import figure, plain_log_labels
 from course_lib.graph import Graph
 from course_lib.operators import Identity, transpose_dot
 from course_lib.plots import palette
-from course_lib.substitution import backslash
 
 __all__ = ["SMALL_NETWORK", "SMALL_INPUTS", "SMALL_POINT", "fig_small_network",
            "fig_expression_swell", "fig_lagrange_sparsity", "fig_adjoints_converging",
-           "fig_loopy_bp", "fig_kl_projections", "fig_spn_marginals", "fig_one_algorithm",
-           "FIGURES", "write_all", "describe_all"]
+           "fig_one_algorithm"]
 
 #: The source article's network: x, y, w1, w2 → σ(x w1) → two-class softmax → cross-entropy.
 SMALL_NETWORK = [
@@ -53,25 +31,11 @@ SMALL_INPUTS = ["z1", "z2", "z3", "z4"]
 SMALL_POINT = {"z1": 0.5, "z2": 1.0, "z3": -0.8, "z4": 1.5}
 
 
-
-def _figure(width: float, height: float):
-    r"""A figure laid out by hand (margins set per figure): one draw when saved, no cropping."""
-    import matplotlib.pyplot as plt
-
-    return plt.figure(figsize=(width, height))
-
-
-def _plain_log_labels(*axes) -> None:
-    r"""Plain-text labels on each log-scaled y axis (mathtext labels cost far more to lay out)."""
-    for ax in axes:
-        plots.plain_log_labels(ax)
-
-
 # ------------------------------------------------------------------------------ lesson 01
 def fig_small_network():
     r"""The small network z1…z9 in topological layout, labelled with its forward values."""
     g = Graph.from_assignments(SMALL_NETWORK, inputs=SMALL_INPUTS)
-    fig = _figure(8.0, 2.5)
+    fig = figure(8.0, 2.5)
     plots.draw_graph(g, values=g.forward(SMALL_POINT), ax=fig.add_axes((0.0, 0.0, 1.0, 0.88)),
                      title="Lesson 01 · z_i = f_i(z_a(i)): the small network, forward pass")
     return fig
@@ -105,7 +69,7 @@ def fig_expression_swell():
                          symbolic.shared_adjoint_op_count(chain, output, include_forward=True)))
         return rows
 
-    fig = _figure(8.0, 3.9)
+    fig = figure(8.0, 3.9)
     axes = fig.subplots(1, 2, gridspec_kw=dict(left=0.09, right=0.98, bottom=0.12, top=0.8,
                                                wspace=0.18))
     for ax, make, title in (
@@ -122,7 +86,7 @@ def fig_expression_swell():
         ax.set_xlabel("depth D")
         ax.set_title(title, fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
-    _plain_log_labels(*axes)
+    plain_log_labels(*axes)
     axes[0].set_ylabel("operations (log scale)")
     axes[0].legend(fontsize=8, loc="upper left")
     fig.suptitle("Lesson 02 · operations to compute the gradient of $h_D$ against the depth $D$",
@@ -159,7 +123,7 @@ def fig_lagrange_sparsity():
         [(f"d{k}", f"sigmoid({weighted_sum([f'd{j}' for j in range(k)])})") for k in range(1, 8)],
         ["d0"])
 
-    fig = _figure(8.0, 8.2)
+    fig = figure(8.0, 8.2)
     axes = fig.subplots(2, 2, gridspec_kw=dict(left=0.05, right=0.99, bottom=0.05, top=0.92,
                                                wspace=0.12, hspace=0.16))
     for ax, (title, g) in zip(axes.flat, {"chain": chain, "MLP": mlp_graph, "ResNet": resnet,
@@ -209,7 +173,7 @@ def fig_adjoints_converging():
             z = z - np.linalg.solve(np.eye(m) - jacobian(z), z - f(z))
         return jacobian(z), z - target
 
-    fig = _figure(8.0, 3.9)
+    fig = figure(8.0, 3.9)
     ax_s, ax_c = fig.subplots(1, 2, width_ratios=(1, 1.35),
                               gridspec_kw=dict(left=0.05, right=0.99, bottom=0.2, top=0.8,
                                                wspace=0.28))
@@ -232,175 +196,13 @@ def fig_adjoints_converging():
         artists = plots.convergence_plot(errors, rho, ax=ax_c, color=colour,
                                          label=f"c = {coupling}: ρ(J) = {rho:.2f}")
         artists["error"].set_marker(marker)
-    _plain_log_labels(ax_c)
+    plain_log_labels(ax_c)
     ax_c.plot([], [], "--", color=palette.INK, lw=1.0, label="‖λ^(0) − λ‖ ρ(J)^t")
     ax_c.legend(fontsize=8, loc="lower left")
     ax_c.set_title("implicit layer z = tanh(c W z + u), a cycle:\n"
                    "error ‖λ^(t) − λ‖ ∝ ρ(J)^t, divergent once ρ(J) > 1", fontsize=10)
     fig.suptitle("Lesson 06 · Jacobi on the adjoint system (I − Jᵀ) λ = v:  "
                  "λ^(t+1) = v + Jᵀ λ^(t)", fontsize=11)
-    return fig
-
-
-# ------------------------------------------------------------------------------ lesson 07
-def fig_loopy_bp():
-    r"""Loopy belief propagation on a frustrated 4-spin Ising model, J = −1 (lesson 07).
-
-    p(x) ∝ exp(J Σ_{i<j} s_i s_j + Σ_i h_i s_i) on the complete graph K4. Top: plain
-    sum–product messages oscillate between two states and never settle. Bottom: damping 0.5,
-    μ ← ½ μ_new + ½ μ_old, converges — to a Bethe fixed point whose beliefs (solid) still
-    differ from the exact marginals by enumeration (dashed): on a loopy graph BP is approximate.
-    """
-    edges = list(itertools.combinations(range(4), 2))
-    model = ising_model(4, edges, -1.0, [0.3, -0.2, 0.1, 0.25])
-    exact = bp.exact_marginals(model)
-    fig = _figure(8.0, 6.6)
-    grid = fig.add_gridspec(2, 2, left=0.08, right=0.99, bottom=0.08, top=0.84, wspace=0.36,
-                            hspace=0.62)
-    for row, (damping, cap) in enumerate(((0.0, 40), (0.5, 300))):
-        with warnings.catch_warnings():  # the undamped run does not converge: that is the point
-            warnings.simplefilter("ignore", RuntimeWarning)
-            r = bp.belief_propagation(model, max_iters=cap, damping=damping, tol=1e-10)
-        error = max(float(np.max(np.abs(r.marginals[v] - exact[v]))) for v in exact)
-        state = (f"converged after {r.iterations} iterations" if r.converged
-                 else f"not converged after {r.iterations} iterations")
-        axes = [fig.add_subplot(grid[row, col]) for col in (0, 1)]
-        plots.bp_trajectories(r.history, r.residuals, exact, tol=1e-10, axes=axes)
-        _plain_log_labels(axes[1])
-        top = axes[0].get_position().y1
-        fig.text(0.5, top + 0.075, f"damping {damping}: {state}; "
-                 f"max |belief − exact| = {error:.2f}", ha="center", fontsize=10)
-    fig.suptitle("Lesson 07 · loopy BP on K4 with J = −1 (frustrated): beliefs b_t(x_i = 1) "
-                 "and message changes", fontsize=11)
-    return fig
-
-
-# ------------------------------------------------------------------------------ lesson 08
-def fig_kl_projections():
-    r"""I- versus M-projection of p on the simplex of 3 states (lesson 08).
-
-    Left: onto the linear family L = {q : E_q[f] = 1.4}, f = (0, 2, 1). The I-projection
-    argmin_{q∈L} KL(q‖p) lies on the curve of tilts q_θ = p e^{θ f}/Z(θ), where a level set
-    of KL(q‖p) touches L; the M-projection argmin_{q∈L} KL(p‖q) sits elsewhere. Right: onto
-    the binomial curve b_β: the M-projection matches the mean, β = E_p[x]/2, while KL(q‖p)
-    has two local minima, each near a mode of p (mode seeking).
-    """
-    from scipy.optimize import minimize_scalar
-
-    p3 = np.array([0.5, 0.08, 0.42])
-    f_line, t_line = np.array([0.0, 2.0, 1.0]), 1.4
-
-    def on_line(s):  # the segment 2 q_1 + q_2 = 1.4, by q_1 = s ∈ [0.4, 0.7]
-        s = np.asarray(s, dtype=float)
-        return np.stack([s - 0.4, s, 1.4 - 2 * s], axis=-1)
-
-    def binomial(beta):
-        beta = np.asarray(beta, dtype=float)
-        return np.stack([(1 - beta) ** 2, 2 * beta * (1 - beta), beta**2], axis=-1)
-
-    def argmin_on(path, objective, low, high):
-        res = minimize_scalar(lambda s: objective(path(s)), bounds=(low, high), method="bounded",
-                              options={"xatol": 1e-12})
-        return float(res.x)
-
-    def to_p(q):
-        return kl.kl_divergence(q, p3)
-
-    def from_p(q):
-        return kl.kl_divergence(p3, q)
-
-    line_I = kl.i_projection(p3, f_line[None], [t_line])  # = the argmin on the line (lesson 08)
-    line_M = on_line(argmin_on(on_line, from_p, 0.4 + 1e-12, 0.7 - 1e-12))
-    curve_M = float(p3 @ np.arange(3.0)) / 2  # β = E_p[x]/2, checked against the optimiser there
-    betas = np.linspace(0.001, 0.999, 999)
-    kl_curve = np.array([to_p(q) for q in binomial(betas)])
-    local = [k for k in range(1, len(betas) - 1)
-             if kl_curve[k] < min(kl_curve[k - 1], kl_curve[k + 1])]
-    best, other = sorted((argmin_on(binomial, to_p, betas[k - 1], betas[k + 1]) for k in local),
-                         key=lambda beta: to_p(binomial(beta)))
-    thetas = np.linspace(-6, 6, 241)
-    tilts = p3 * np.exp(np.outer(thetas, f_line))
-    tilts /= tilts.sum(axis=1, keepdims=True)
-    mean_p = float(p3 @ np.arange(3.0))
-    through_p = np.array([[1 - mean_p + s, mean_p - 2 * s, s] for s in (0.0, mean_p / 2)])
-    level_sets = {"level set of KL(q‖p)": (lambda q: np.sum(q * np.log(q / p3), axis=-1),
-                                            [to_p(line_I)], palette.BLUE),
-                  "level set of KL(p‖q)": (lambda q: np.sum(p3 * np.log(p3 / q), axis=-1),
-                                            [from_p(line_M)], palette.ORANGE)}
-    styles = {"p": dict(color=palette.BLACK, marker="*", ms=14),
-              "I-projection": dict(color=palette.BLUE, marker="o"),
-              "I-projection (global)": dict(color=palette.BLUE, marker="o"),
-              "I-projection (local)": dict(color=palette.BLUE, marker="o", alpha=0.45),
-              "M-projection": dict(color=palette.ORANGE, marker="s"),
-              "L = {E_q[f] = 1.4}": dict(color=palette.DARK_GREY, ls="-", lw=1.3),
-              "tilts p·exp(θf)/Z": dict(color=palette.BLUE, ls=":", lw=1.4),
-              "binomial curve b_β": dict(color=palette.DARK_GREY, ls="-"),
-              "{E_q[x] = E_p[x]}": dict(color=palette.ORANGE, ls="--", lw=1.2)}
-    fig = _figure(8.0, 3.8)
-    ax_l, ax_c = fig.subplots(1, 2, gridspec_kw=dict(left=0.03, right=0.97, bottom=0.0, top=0.87,
-                                                     wspace=0.16))
-    plots.simplex_picture(curves={"L = {E_q[f] = 1.4}": on_line(np.array([0.4, 0.7])),
-                                  "tilts p·exp(θf)/Z": tilts},
-                          points={"p": p3, "I-projection": line_I, "M-projection": line_M},
-                          contours=level_sets, styles=styles, ax=ax_l,
-                          title="onto a linear family L")
-    plots.simplex_picture(curves={"binomial curve b_β": binomial(betas),
-                                  "{E_q[x] = E_p[x]}": through_p},
-                          points={"p": p3, "I-projection (global)": binomial(best),
-                                  "I-projection (local)": binomial(other),
-                                  "M-projection": binomial(curve_M)},
-                          styles=styles, ax=ax_c, title="onto the binomial curve b_β")
-    fig.suptitle("Lesson 08 · I-projection argmin KL(q‖p) versus M-projection argmin KL(p‖q)",
-                 fontsize=11)
-    return fig
-
-
-# ------------------------------------------------------------------------------ lesson 09
-def fig_spn_marginals():
-    r"""One back substitution on an SPN gives every marginal (lesson 09, Darwiche's example).
-
-    Left: the SPN S = Σ_a θ_a λ_{A=a} (Σ_b θ_{b|a} λ_{B=b}) (Σ_c θ_{c|a} λ_{C=c}) as a graph at
-    the evidence e = {B = 1}, each node with its value and its adjoint λ_i = ∂S/∂z_i from
-    A λ = −e_root. Right: P(X = 1 | e) ∝ ∂S/∂λ_{X=1}(e), normalised over the states, beside
-    enumeration of the joint (for the observed B: P(B = 1 | e without B)).
-    """
-    p_A = np.array([0.75, 0.25])
-    p_B = np.array([[0.875, 0.125], [0.25, 0.75]])  # p_B[a, b] = θ_{B=b|A=a}
-    p_C = np.array([[0.75, 0.25], [0.125, 0.875]])  # p_C[a, c] = θ_{C=c|A=a}
-    root = spn.Sum([spn.Product([spn.Indicator("A", a), spn.Categorical("B", p_B[a]),
-                                 spn.Categorical("C", p_C[a])]) for a in (0, 1)], weights=p_A)
-    evidence = {"B": 1}
-    g = spn.to_graph(root)
-    values = spn.indicators(root, evidence)
-    A, b = lagrange.lagrange_matrix(g, values, g.order[-1])
-    adjoint = dict(zip(g.order, backslash(A, b)))  # one back substitution
-    from_solve = {}
-    for X in "ABC":
-        row = np.array([adjoint[spn.indicator_name(X, v)] for v in (0, 1)])
-        from_solve[X] = row / row.sum()
-    joint = np.einsum("a,ab,ac->abc", p_A, p_B, p_C)  # P[a, b, c] = θ_a θ_{b|a} θ_{c|a}
-    given = kl.condition(joint, {1: 1})  # P(a, b, c | B = 1)
-    brute = {"A": kl.marginal(given, [0]), "B": kl.marginal(joint, [1]),
-             "C": kl.marginal(given, [2])}
-
-    fig = _figure(8.0, 6.4)
-    ax_g, ax_m = fig.subplots(1, 2, width_ratios=(3.0, 1.0),
-                              gridspec_kw=dict(left=0.0, right=0.98, bottom=0.1, top=0.87,
-                                               wspace=0.12))
-    plots.draw_graph(g, values=g.forward(values), adjoints=adjoint, ax=ax_g,
-                     title="the SPN at e = {B = 1}: value z_i, adjoint λ_i = ∂S/∂z_i")
-    ax_g.title.set_fontsize(10)
-    plots.marginal_dots({"backward pass": [from_solve[X][1] for X in "ABC"],
-                         "enumeration": [brute[X][1] for X in "ABC"]},
-                        ["A", "B", "C"], ax=ax_m, ylabel="P(X = 1 | e)",
-                        styles={"enumeration": dict(color=palette.BLACK, marker="x", ms=9, mew=2)})
-    ax_m.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0),
-                borderaxespad=0.2)  # one column: the panel is narrow
-    ax_m.set_ylim(0, 1)
-    ax_m.set_xlim(-0.6, 2.6)
-    ax_m.set_xlabel("for the observed B:\nP(B = 1 | e without B)", fontsize=8)
-    fig.suptitle("Lesson 09 · one back substitution on a sum–product network = all marginals",
-                 fontsize=11)
     return fig
 
 
@@ -453,7 +255,7 @@ def fig_one_algorithm():
     g_chain = Graph.from_assignments(rows, inputs=list(potentials))
     A_chain, _ = lagrange.lagrange_matrix(g_chain, potentials, "logZ")
 
-    fig = _figure(8.0, 3.9)
+    fig = figure(8.0, 3.9)
     axes = fig.subplots(1, 3, width_ratios=(0.55, 1, 1),
                         gridspec_kw=dict(left=0.06, right=0.99, bottom=0.1, top=0.8, wspace=0.1))
     plots.spy(U_mlp, labels=["λ_X1", "λ_X2", "λ_X3"], ax=axes[0],
@@ -468,58 +270,3 @@ def fig_one_algorithm():
     fig.suptitle("Lesson 10 · one backslash call each: gradients, SPN marginals, chain marginals",
                  fontsize=11)
     return fig
-
-
-FIGURES = {
-    "small_network": fig_small_network,
-    "expression_swell": fig_expression_swell,
-    "lagrange_sparsity": fig_lagrange_sparsity,
-    "adjoints_converging": fig_adjoints_converging,
-    "loopy_bp": fig_loopy_bp,
-    "kl_projections": fig_kl_projections,
-    "spn_marginals": fig_spn_marginals,
-    "one_algorithm": fig_one_algorithm,
-}
-
-
-def write_all(folder: Path) -> list[Path]:
-    r"""Write every figure as ``folder/<name>.png`` (deterministic: no dates, fixed dpi).
-
-    Each PNG carries the figure's description (:func:`course_lib.plots.description`) as its
-    ``Description`` text chunk: the alt text travels with the picture.
-    """
-    import matplotlib.pyplot as plt
-
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, make in FIGURES.items():
-        fig = make()
-        path = folder / f"{name}.png"
-        fig.savefig(path, dpi=100, metadata={"Software": None,
-                                              "Description": plots.description(fig)})
-        plt.close(fig)
-        written.append(path)
-    return written
-
-
-def describe_all() -> dict[str, str]:
-    r"""``{name: description}`` of every figure: what its alt text should say."""
-    import matplotlib.pyplot as plt
-
-    described = {}
-    for name, make in FIGURES.items():
-        fig = make()
-        described[name] = plots.description(fig)
-        plt.close(fig)
-    return described
-
-
-if __name__ == "__main__":
-    matplotlib.use("Agg")
-    if "--describe" in sys.argv[1:]:
-        for name, text in describe_all().items():
-            print(f"{name}: {text}\n")
-    else:
-        target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("figures")
-        for p in write_all(target):
-            print(f"wrote {p}")
