@@ -95,8 +95,10 @@ def bp_trajectories(history, residuals, exact: Mapping | None = None, state: int
     if exact is not None:
         handles.append(Line2D([], [], ls="--", lw=1.0, color=palette.DARK_GREY))
         labels.append("exact")
+    # The legends sit above the axes, clear of the lines: drawn under them (zorder 1.9), a live
+    # redraw of the lines leaves them alone.
     ax_b.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=8,
-                ncols=min(len(labels), 5), frameon=False, borderaxespad=0.2)
+                ncols=min(len(labels), 5), frameon=False, borderaxespad=0.2).set_zorder(1.9)
     (residual,) = ax_r.semilogy([], [], "-", marker=".", ms=3, color=palette.BLUE)
     plain_log_labels(ax_r, minor_ticks=False)
     tol_line = ax_r.axhline(tol, ls=":", color=palette.MARK, label=f"tol = {tol:g}") \
@@ -106,7 +108,7 @@ def bp_trajectories(history, residuals, exact: Mapping | None = None, state: int
     ax_r.grid(True, which="major", color=palette.GRID)
     if tol_line is not None:
         ax_r.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=8, frameon=False,
-                    borderaxespad=0.2)
+                    borderaxespad=0.2).set_zorder(1.9)
     ax_b.set_autoscale_on(False)  # limits are set by update_bp_trajectories
     ax_r.set_autoscale_on(False)
     artists = {"axes": (ax_b, ax_r), "beliefs": beliefs, "exact": exact_lines,
