@@ -110,7 +110,7 @@ def test_every_frame_equals_a_full_redraw(name):
         checked = 0
         for control in controls:
             start = control.value
-            for value in _values(control):
+            for value in _values(control) * 2:  # twice: kept backgrounds and results too
                 control.value = value
                 if "cannot draw" in "".join(o.get("text", "") for o in box.output.outputs):
                     continue  # a setting the math refuses (shown as a message): nothing drawn

@@ -105,6 +105,10 @@ def png_image(figure) -> DescribedPNG:
     return DescribedPNG(_encode(np.asarray(figure.canvas.buffer_rgba())), description(figure))
 
 
+#: How many backgrounds a :class:`Frames` keeps (one per set of axis limits; ~1.5 MB each).
+KEPT_BACKGROUNDS = 16
+
+
 def _draw_list(ax: Axes) -> list:
     r"""An Axes' children in the order ``Axes.draw`` draws them (patch first, then by zorder)."""
     children = ax.get_children()
@@ -125,7 +129,9 @@ class Frames:
     saved background, in the order a full draw would use, so a frame equals a full draw pixel
     for pixel as long as the Axes do not overlap (``tests/test_widgets_frames.py`` checks every
     live widget). When an update moves an Axes' limits or shows another Axes, the background is
-    drawn again first (so ticks follow). :meth:`png` is the frame as a described PNG.
+    drawn again first (so ticks follow); the :data:`KEPT_BACKGROUNDS` most recently used are kept,
+    one per set of limits, so going back to limits seen before is cheap again. :meth:`png` is
+    the frame as a described PNG.
     """
 
     def __init__(self, figure, changing: Iterable) -> None:
@@ -148,8 +154,7 @@ class Frames:
                 self.foreground.append(item)  # a figure text drawn after a changing Axes
         for artist in self.foreground:
             artist.set_animated(True)  # left out of the background (canvas.draw skips them)
-        self._background = None
-        self._drawn_for = None
+        self._backgrounds: dict = {}  # one per layout seen, the most recently used
 
     def _layout(self) -> tuple:
         r"""What the background depends on beyond the artists: each Axes' visibility and limits."""
@@ -159,12 +164,14 @@ class Frames:
         r"""Draw the current frame on the figure's canvas; returns its RGBA pixels (a view)."""
         canvas = self.figure.canvas
         layout = self._layout()
-        if self._background is None or layout != self._drawn_for:
-            canvas.draw()
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-            self._drawn_for = layout
+        if layout in self._backgrounds:
+            self._backgrounds[layout] = self._backgrounds.pop(layout)  # now the latest used
+            canvas.restore_region(self._backgrounds[layout])
         else:
-            canvas.restore_region(self._background)
+            canvas.draw()
+            if len(self._backgrounds) >= KEPT_BACKGROUNDS:  # forget the least recently used
+                self._backgrounds.pop(next(iter(self._backgrounds)))
+            self._backgrounds[layout] = canvas.copy_from_bbox(self.figure.bbox)
         renderer = canvas.get_renderer()
         for artist in self.foreground:
             artist.draw(renderer)
