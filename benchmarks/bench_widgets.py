@@ -15,7 +15,7 @@ text, so the widgets redraw only the artists that change; where the cost is comp
 Hamming panel runs ~60 BP decodings per new setting, loopy BP up to 300 iterations), results
 are kept per control value, so only a first visit pays it.
 
-Run:  python benchmarks/bench_widgets.py [--rounds 2] [--values 12]
+Run:  python benchmarks/bench_widgets.py [--rounds 2] [--values 12] [--only IPF]
 """
 
 from __future__ import annotations
@@ -166,6 +166,7 @@ def main(argv: list[str] | None = None) -> list[Target]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=2, help="passes over each control's values")
     parser.add_argument("--values", type=int, default=12, help="values per control")
+    parser.add_argument("--only", default="", help="only the widgets whose name contains this")
     args = parser.parse_args(argv)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"update latency of every live widget, kernel side: compute + update + frame + PNG "
@@ -176,6 +177,8 @@ def main(argv: list[str] | None = None) -> list[Target]:
     print("-" * len(header))
     targets = []
     for name, build in panels().items():
+        if args.only not in name:
+            continue
         with contextlib.redirect_stdout(io.StringIO()):  # outside IPython display() prints
             box = build()
             controls = [c for c in box.children[0].children
