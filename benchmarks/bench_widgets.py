@@ -10,7 +10,8 @@ time (``time.process_time``, which other programs on a shared machine do not inf
 wall-clock time; the first pass over the values (computed) and the second (a value seen
 before: its result is kept) are shown apart.
 
-Target: median CPU time per change ≤ 50 ms for every control. Matplotlib's cost is dominated by
+Target: median CPU time per change ≤ 50 ms for every control, on the first pass (values not
+seen before: nothing kept helps); the second pass shows what keeping results buys. Matplotlib's cost is dominated by
 text, so the widgets redraw only the artists that change; where the cost is computation (the
 Hamming panel runs ~60 BP decodings per new setting, loopy BP up to 300 iterations), results
 are kept per control value, so only a first visit pays it.
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> list[Target]:
     print(f"update latency of every live widget, kernel side: compute + update + frame + PNG "
           f"(Agg; {args.values} values × {args.rounds} rounds per control; load average {load})\n")
     header = (f"{'widget':<22} {'control':<12} {'cpu median':>10} {'max':>7} {'1st pass':>8} "
-              f"{'2nd pass':>8} {'wall median':>11}  target {TARGET_MS:.0f} ms (cpu median)")
+              f"{'2nd pass':>8} {'wall median':>11}  target {TARGET_MS:.0f} ms (1st pass)")
     print(header)
     print("-" * len(header))
     targets = []
@@ -188,15 +189,16 @@ def main(argv: list[str] | None = None) -> list[Target]:
                     for c in controls]
         worst = 0.0
         for control, t in rows:
-            median = statistics.median(t["cpu"])
-            worst = max(worst, median)
-            print(f"{name:<22} {control:<12} {median:>10.1f} {max(t['cpu']):>7.1f} "
-                  f"{statistics.median(t['cpu first']):>8.1f} "
+            first = statistics.median(t["cpu first"])
+            worst = max(worst, first)
+            print(f"{name:<22} {control:<12} {statistics.median(t['cpu']):>10.1f} "
+                  f"{max(t['cpu']):>7.1f} {first:>8.1f} "
                   f"{statistics.median(t['cpu again'] or [float('nan')]):>8.1f} "
                   f"{statistics.median(t['wall']):>11.1f}  "
-                  f"{'ok' if median <= TARGET_MS else 'SLOW'}")
-        targets.append(Target(f"widget {name}: change → frame + PNG, slowest control (cpu median)",
-                              f"≤ {TARGET_MS:.0f} ms", f"{worst:.0f} ms", worst <= TARGET_MS))
+                  f"{'ok' if first <= TARGET_MS else 'SLOW'}")
+        targets.append(Target(f"widget {name}: change → frame + PNG, slowest control "
+                              "(cpu median, new values)", f"≤ {TARGET_MS:.0f} ms",
+                              f"{worst:.0f} ms", worst <= TARGET_MS))
     return targets
 
 

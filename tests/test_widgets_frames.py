@@ -168,3 +168,20 @@ def test_a_shortened_run_refuses_iterations_it_never_ran():
     assert not r.converged
     with pytest.raises(ValueError, match="does not know iteration 11"):
         widgets.BPRun.first(r, 11)
+
+
+def test_a_frame_png_decodes_to_the_frame_pixel_for_pixel():
+    from PIL import Image
+
+    from course_lib.widgets.panels import encode_png
+
+    rgba = np.random.default_rng(0).integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(encode_png(rgba)))), rgba)
+    fig, ax = plt.subplots(figsize=(2, 1.5), dpi=50)
+    ax.plot([0, 1], [1, 0])
+    image = widgets.png_image(fig)
+    pixels = np.asarray(Image.open(io.BytesIO(image.data)))
+    assert pixels.shape == (75, 100, 4) and np.array_equal(pixels, full_draw(Frames(fig, [])))
+    with pytest.raises(ValueError, match="RGBA bytes"):
+        encode_png(rgba[..., :3])
+    plt.close(fig)

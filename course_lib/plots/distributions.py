@@ -180,8 +180,10 @@ def ipf_progress(errors, table, iteration: int = 0, targets: tuple | None = None
     shown = np.maximum(np.asarray(errors, dtype=float), ERROR_FLOOR)
     steps = np.arange(len(shown))
     ax_e.semilogy(steps, shown, ":", color=palette.LIGHT_GREY, lw=1.0, label="all cycles")
-    (done,) = ax_e.semilogy([], [], "-o", color=palette.BLUE, ms=4, lw=1.6, label="cycles run")
-    (now,) = ax_e.semilogy([], [], "D", color=palette.MARK, ms=9, label="current")
+    # zorder just above the faint full line: a live frame redraws these two, not that one
+    (done,) = ax_e.semilogy([], [], "-o", color=palette.BLUE, ms=4, lw=1.6, label="cycles run",
+                            zorder=2.1)
+    (now,) = ax_e.semilogy([], [], "D", color=palette.MARK, ms=9, label="current", zorder=2.1)
     plain_log_labels(ax_e, minor_ticks=False)
     ax_e.set_xlabel("IPF cycles t")
     ax_e.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
