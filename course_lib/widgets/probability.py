@@ -107,6 +107,16 @@ def evidence_explorer(root: spn.Node) -> widgets.VBox:
 
 
 # ---------------------------------------------------------------- belief propagation (lesson 07)
+def _round_span(iterations: int) -> int:
+    r"""The x-range of the BP panel for an iteration cap: the next of 10, 20, 50, 100, 150, …
+
+    A round end for the axis, and the same axes (ticks drawn once) for nearby caps."""
+    for span in (10, 20, 50):
+        if iterations <= span:
+            return span
+    return -(-iterations // 50) * 50
+
+
 @dataclass(frozen=True)
 class BPRun:
     r"""What the loopy-BP panel draws of a run: beliefs per iteration, residuals, the verdict."""
@@ -148,7 +158,8 @@ def loopy_bp_explorer(model: Callable[[float], FactorGraph], coupling: float = -
     ``model``). Each change runs :func:`course_lib.bp.belief_propagation` and updates, in place,
     :func:`plots.bp_trajectories`: the beliefs ``b_t(x = 1)`` of ``history`` (exact
     marginals by enumeration dashed) and ``residuals`` on a log scale. The title says whether
-    the run converged and how far the final beliefs are from the exact marginals. The panel's
+    the run converged and how far the final beliefs are from the exact marginals; the x axis
+    runs to a round number at or above the cap (10, 20, 50, 100, 150, …). The panel's
     ``artists`` attribute holds the plot's artists; ``run(state)`` returns ``(J, d, run,
     exact)`` with ``run`` the :class:`BPRun` drawn. Runs are kept per (damping, J): fewer
     iterations than a kept run are its first iterations (:meth:`BPRun.first`), not a new run.
@@ -202,9 +213,10 @@ def loopy_bp_explorer(model: Callable[[float], FactorGraph], coupling: float = -
         J, d, result, exact = run(state)
         plots.update_bp_trajectories(artists, result.history, result.residuals, exact,
                                      title=title(J, d, result, exact),
-                                     span=min(max(int(state["iterations"]), 1), max_iterations))
+                                     span=_round_span(min(max(int(state["iterations"]), 1),
+                                                          max_iterations)))
 
-    box = live_panel(controls, fig, update, changing=[  # the axes move with the iteration cap
+    box = live_panel(controls, fig, update, changing=[  # the axes move with the cap's span
         *artists["beliefs"].values(), *artists["exact"].values(), artists["residual"],
         fig._suptitle])
     box.artists = artists
