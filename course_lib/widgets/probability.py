@@ -323,7 +323,7 @@ def ipf_explorer(p, targets: Mapping[tuple[int, ...], np.ndarray], iterations: i
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.2), gridspec_kw={"width_ratios": [1.1, 1]})
     artists = plots.ipf_progress(errors, iterates[t0], t0, targets=(goals[(0,)], goals[(1,)]),
                                  axes=axes)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.93))  # room for the table's title above its top labels
 
     def update(state: dict) -> None:
         t = min(max(int(state["iterations"]), 0), max_iterations)  # clamped
