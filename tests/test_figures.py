@@ -32,3 +32,23 @@ def test_committed_figures_match_a_fresh_run(two_runs):
         assert committed.exists(), f"figures/{p.name} is missing: run `make figures`"
         assert compare_images(str(committed), str(p), tol=2) is None, (
             f"figures/{p.name} is stale: run `make figures`")
+
+
+def test_every_figure_carries_its_description(two_runs):
+    from PIL import Image
+
+    for p in two_runs[0]:
+        fresh = Image.open(p).info.get("Description", "")
+        committed = Image.open(ROOT / "figures" / p.name).info.get("Description", "")
+        assert len(fresh.split()) >= 15, f"{p.name}: no description in the PNG"
+        assert committed == fresh, f"figures/{p.name}: description is stale: run `make figures`"
+
+
+def test_the_readme_shows_every_figure_with_alt_text_that_says_what_it_shows():
+    import re
+
+    shown = re.findall(r"!\[([^\]]*)\]\(figures/([a-z_]+)\.png\)", (ROOT / "README.md").read_text())
+    assert sorted({name for _, name in shown}) == sorted(figures.FIGURES)
+    for alt, name in shown:
+        assert len(alt.split()) >= 20, f"README: the alt text of {name}.png is too short: {alt!r}"
+        assert "figure" not in alt.lower().split()[:2], f"README: {name}.png alt says nothing"

@@ -54,9 +54,13 @@ def test_solution_column_marks_known_current_and_used_rows():
     texts = [t.get_text() for t in ax.texts]
     assert texts == ["λ_p = ?", "λ_q = 2.5", "λ_r = 1"]
     assert ax.get_ylim() == (2.5, -0.5)  # row 0 on top, aligned with spy
-    colors = [matplotlib.colors.to_hex(p.get_edgecolor()) for p in ax.patches
-              if not p.get_fill()]
-    assert colors == ["#4a78c2", "#c0392b"]  # used (blue, dashed), then current (red)
+    shown = [p for p in ax.patches if not p.get_fill() and p.get_visible()]
+    colors = [matplotlib.colors.to_hex(p.get_edgecolor()) for p in shown]
+    assert colors == [plots.palette.USED.lower(), plots.palette.CURRENT.lower()]
+    assert [p.get_linestyle() for p in shown] == ["--", "solid"]  # told apart by dashes too
+    assert [p.get_y() for p in shown] == [1.55, 0.5]  # used: row 2; current: row 1
+    shaded = [p.get_y() for p in ax.patches if p.get_fill() and p.get_visible()]
+    assert shaded == [0.5, 1.5]  # the solved rows 1 and 2
 
 
 def test_substitution_step_draws_matrix_column_and_equation():

@@ -38,14 +38,20 @@ def test_spy_marks_nonzeros_and_diagonal():
     plt.close("all")
 
 
-def test_forward_pass_explorer_redraws_on_slider_change(g, monkeypatch):
+def test_forward_pass_explorer_relabels_the_graph_on_slider_change(g, monkeypatch):
     calls = []
-    monkeypatch.setattr(plots, "draw_graph", lambda g, values, adjoints: calls.append(values))
+    relabel = plots.update_graph_labels
+    monkeypatch.setattr(plots, "update_graph_labels",
+                        lambda ax, g, values, adjoints: calls.append(values)
+                        or relabel(ax, g, values, adjoints))
     panel = widgets.forward_pass_explorer(g, {"x": 1.0, "y": 2.0}, limits={"x": (0.5, 4)})
     sliders = panel.children[0].children
     assert [s.description for s in sliders] == ["x", "y"]
     sliders[0].value = 3.0
     assert calls[-1]["u"] == pytest.approx(6.0)
+    texts = {t.get_gid(): t.get_text() for t in panel.axes.texts}
+    assert texts["node u"] == "u\n= 6" and texts["node w"].startswith("w\n= 3.79")
+    plt.close("all")
 
 
 def test_widget_clamps_start_and_shows_errors_in_its_output(g):

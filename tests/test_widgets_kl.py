@@ -87,9 +87,11 @@ def test_ipf_progress_shows_errors_up_to_t_and_the_table_with_sums(survey):
     assert artists["errors"][-1] == plots.ERROR_FLOOR  # zeros drawn at the floor
     assert artists["cells"][1][2].get_text() == f"{iterates[2][1, 2]:.3f}"
     col = artists["col_sums"][0]
-    assert col.get_text() == "0.200\n/ 0.200" and col.get_color() == "#2e7d32"  # columns just fitted
+    # columns just fitted: "=" and the on-target colour; the sign carries it, not the hue alone
+    assert col.get_text() == "0.200\n= 0.200" and col.get_color() == plots.palette.ON_TARGET
     plots.update_ipf_progress(artists, iterates[0], 0)
-    assert artists["row_sums"][0].get_color() == "#c0392b"  # the raw table misses the row totals
+    row = artists["row_sums"][0]  # the raw table misses the row totals
+    assert "≠" in row.get_text() and row.get_color() == plots.palette.OFF_TARGET
     assert list(artists["done"].get_xdata()) == [0]
     plots.update_ipf_progress(artists, iterates[4], 99)  # clamped to the last cycle
     assert list(artists["now"].get_xdata()) == [4]
