@@ -80,8 +80,13 @@ def test_student_copies_contain_no_solution_text(tmp_path):
         text = json.dumps([c.source for c in student.cells if c.cell_type == "code"])
         assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
         code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
+        # a solution line the lesson also has outside every solution block (e.g. a generic
+        # `for i in range(m):`) is not a leak
+        lesson = {line.strip() for cell in _read(original).cells if cell.cell_type == "code"
+                  for line in BLOCK.sub("", cell.source).splitlines()}
         for line in solutions:
-            assert line not in code.splitlines(), f"{copy.name} still contains {line!r}"
+            if line not in lesson:
+                assert line not in code.splitlines(), f"{copy.name} still contains {line!r}"
         assert code.count("raise NotImplementedError") >= len(exercises(_read(original)))
 
 
