@@ -7,7 +7,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_lib import autodiff, lagrange
+from course_lib import autodiff, lagrange, symbolic
 from course_lib.graph import Graph
 
 
@@ -56,9 +56,7 @@ def test_hvp_matches_sympy_hessian_and_reverse_over_forward(seed, n_inputs, n_as
     u = {x: float(rng.normal()) for x in g.inputs}
     got = autodiff.hvp(g, point, output, u)
     # oracle 1: the Hessian of the whole formula, by sympy
-    formula = g.symbols[output]
-    for k in reversed(g.assigned):
-        formula = formula.subs(g.symbols[k], g.expressions[k])
+    formula = symbolic.output_expression(g, output)
     xs = [g.symbols[x] for x in g.inputs]
     H = np.array(sympy.hessian(formula, xs).subs({g.symbols[x]: v for x, v in point.items()})
                  .evalf(), dtype=float)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import sympy
 
-from course_lib import autodiff, checkpoint
+from course_lib import autodiff, checkpoint, symbolic
 from course_lib.graph import Graph
 
 from .exercise import agree, call, counting, forbidding, fresh_rng, ok
@@ -93,9 +93,7 @@ def hessian_function(hessian, rng=None) -> None:
     for _ in range(3):
         g, point = _random_graph(r)
         output = g.order[-1]
-        formula = g.symbols[output]
-        for k in reversed(g.assigned):
-            formula = formula.subs(g.symbols[k], g.expressions[k])
+        formula = symbolic.output_expression(g, output)  # z_n in the inputs
         xs = [g.symbols[x] for x in g.inputs]
         exact = np.array(sympy.hessian(formula, xs).subs(
             {g.symbols[x]: v for x, v in point.items()}).evalf(), dtype=float)
