@@ -8,6 +8,7 @@ Math layer (numpy, scipy, sympy only). The one back substitution: ``substitution
 ``bp`` (``bp_messages``, ``bp_schedules``), ``spn`` (``spn_nodes``, ``spn_network``,
 ``spn_sampling``), ``semiring`` (``semiring_systems``); also ``kl`` (``mean_field``,
 ``distributions``), ``hamming``, and the helpers ``dag``, ``enumeration``, ``rng``.
+MAP on trees: ``max_product`` (max-product BP, re-exported by ``bp``; lesson 12).
 
 Presentation layer (may import the math layer, never the reverse): ``plots``,
 ``widgets``, ``checks``, ``figures``.

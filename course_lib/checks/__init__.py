@@ -28,6 +28,7 @@ from . import (
     operator_backprop,  # 04_backslash_operators
     projections,  # 08_kl_projections
     reverse_mode,  # 05_reverse_mode_and_vjp
+    semirings,  # noqa: F401  12_semirings
     spn_inference,  # 09_sum_product_networks
     symbolic_derivation,  # 02_symbolic_backprop
 )

@@ -69,6 +69,7 @@ from course_lib.plots.matrices import (
     substitution_step,
     update_solution_column,
 )
+from course_lib.plots.semirings import sweep_dag, update_sweep_dag  # noqa: F401  (lesson 12)
 
 __all__ = [
     # graphs

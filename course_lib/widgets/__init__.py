@@ -18,6 +18,7 @@ from course_lib.widgets.probability import (
     ipf_explorer,
     loopy_bp_explorer,
 )
+from course_lib.widgets.semirings import semiring_sweep_explorer  # noqa: F401  (lesson 12)
 from course_lib.widgets.solves import (
     JACOBI,
     adjoint_iteration_explorer,
