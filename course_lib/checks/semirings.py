@@ -17,7 +17,7 @@ from course_lib import bp, semiring, substitution
 
 from .exercise import agree, array, call, forbidding, fresh_rng, ok
 
-__all__ = ["min_plus_function", "viterbi_function", "jacobi_function"]
+__all__ = ["min_plus_function", "viterbi_function"]
 
 _SOLVERS = {
     "semiring.closure_solve": semiring.closure_solve,
@@ -43,21 +43,19 @@ def _random_dag(r: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return N, b
 
 
-def _shortest_by_paths(N: np.ndarray, b: np.ndarray, max_edges: int | None = None) -> np.ndarray:
-    r"""x_i = min over paths i → … → k (at most ``max_edges`` edges) of their weight + b_k."""
+def _shortest_by_paths(N: np.ndarray, b: np.ndarray) -> np.ndarray:
+    r"""x_i = min over every path i → … → k of its weight + b_k (brute force)."""
     n = len(b)
     best = np.full(n, np.inf)
 
-    def walk(i: int, start: int, weight: float, edges: int) -> None:
+    def walk(i: int, start: int, weight: float) -> None:
         best[start] = min(best[start], weight + b[i])
-        if max_edges is not None and edges == max_edges:
-            return
         for j in range(i + 1, n):
             if N[i, j] < np.inf:
-                walk(j, start, weight + N[i, j], edges + 1)
+                walk(j, start, weight + N[i, j])
 
     for i in range(n):
-        walk(i, i, 0.0, 0)
+        walk(i, i, 0.0)
     return best
 
 
@@ -84,23 +82,7 @@ def min_plus_function(min_plus_solve, rng=None) -> None:
         with forbidding(_SOLVERS, "write the back substitution yourself", min_plus_solve):
             got = call(min_plus_solve, N.copy(), b.copy(), name="min_plus_solve")
         _same_with_inf(got, expected, f"x for a fresh DAG of {len(b)} nodes")
-    ok("x_i = b_i ⊕ ⊕_j N_ij ⊗ x_j over (min, +): every shortest distance")
-
-
-def jacobi_function(min_plus_jacobi, rng=None) -> None:
-    r"""``min_plus_jacobi(N, b, t)`` = the t-th Jacobi iterate x^(t) = b ⊕ N ⊗ x^(t−1) from
-    x^(0) = +inf (Bellman–Ford): the shortest distance over paths with fewer than t edges."""
-    r = fresh_rng(rng)
-    for _ in range(3):
-        N, b = _random_dag(r)
-        n = len(b)
-        for t in sorted({0, 1, 2, int(r.integers(3, n + 2)), n + 1}):
-            expected = (np.full(n, np.inf) if t == 0
-                        else _shortest_by_paths(N, b, max_edges=t - 1))
-            with forbidding(_SOLVERS, "iterate the sweep yourself", min_plus_jacobi):
-                got = call(min_plus_jacobi, N.copy(), b.copy(), t, name="min_plus_jacobi")
-            _same_with_inf(got, expected, f"iterate {t} on a fresh DAG of {n} nodes")
-    ok("Jacobi over (min, +): iterate t is the best path with fewer than t edges (Bellman–Ford)")
+    ok("x_i = r_i ⊕ ⊕_j N_ij ⊗ x_j over (min, +): every shortest distance")
 
 
 def _random_hmm(r: np.random.Generator, S: int, V: int) -> tuple:
