@@ -38,7 +38,8 @@ def sweep_dag(edges: dict[tuple[int, int], float], n: int, names: Sequence[str] 
               title: str = "") -> dict:
     r"""Draw the DAG with ``n`` nodes and ``edges`` {(i, j): weight}, i < j, weights as labels.
 
-    ``positions`` (default: node i at (i, 0, 1 or −1 by i mod 3)) place the nodes; ``names``
+    ``positions`` (default: node i at (i, sin 2.2i), so that no edge runs through a node of
+    a small DAG) place the nodes; ``names``
     label them (default x0, x1, …). Returns ``{"ax", "names", "edge_list", "nodes", "values",
     "edges", "title", "equation", "state"}``; :func:`update_sweep_dag` changes them in place.
     """
@@ -49,7 +50,7 @@ def sweep_dag(edges: dict[tuple[int, int], float], n: int, names: Sequence[str] 
         if not 0 <= i < j < n:
             raise ValueError(f"edge ({i}, {j}) must go from a lower to a higher node in 0 … {n - 1}")
     if positions is None:
-        positions = [(float(i), (0.0, 1.0, -1.0)[i % 3]) for i in range(n)]
+        positions = [(float(i), float(np.sin(2.2 * i))) for i in range(n)]
     xy = np.array(positions, dtype=float)
     if xy.shape != (n, 2):
         raise ValueError(f"positions must be {n} (x, y) pairs, got shape {xy.shape}")
