@@ -244,7 +244,19 @@ GOOD_HMM = ([0.5, 0.5], [[0.9, 0.1], [0.2, 0.8]], [[0.7, 0.3], [0.1, 0.9]], [0, 
     (lambda: viterbi([0.5, 0.5], GOOD_HMM[1], [[1.0], [1.0], [1.0]], [0]), ValueError,
      r"emission must have shape \(2, V\)"),
     (lambda: viterbi([1.0, 0.0], [[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]], [1]),
-     ValueError, "probability zero"),
+     ValueError, "probability zero"),    # added with lesson 12 (issue 16's bad-input list, cases not covered above)
+    (lambda: closure_solve(GOOD_N, [1, 1], "Min-Plus"), ValueError, "unknown semiring 'Min-Plus'"),
+    (lambda: closure_solve(scipy.sparse.csr_array(np.zeros((2, 3))), [0, 0], "min-plus"),
+     ValueError, "N must be square"),
+    (lambda: viterbi([[0.5, 0.5]], *GOOD_HMM[1:]), ValueError, r"initial must be a vector"),
+    (lambda: viterbi([1.5, -0.5], *GOOD_HMM[1:]), ValueError, r"initial must be nonnegative"),
+    (lambda: viterbi([0.5, np.nan], *GOOD_HMM[1:]), ValueError, "initial must be finite"),
+    (lambda: viterbi(*GOOD_HMM[:2], [[1.2, -0.2], [0.1, 0.9]], [0, 1]), ValueError,
+     r"emission must be nonnegative, but emission\[0, 1\]"),
+    (lambda: viterbi([0.5, 0.5], [[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]], *GOOD_HMM[2:]),
+     ValueError, r"transition must have shape \(2, 2\), got \(3, 2\)"),
+    (lambda: viterbi(*GOOD_HMM[:3], [[0, 1]]), ValueError, "nonempty 1-D"),
+    (lambda: viterbi(*GOOD_HMM[:3], "01"), TypeError, "sequence of symbol indices"),
 ])
 def test_bad_input_names_the_culprit(call, error, pattern):
     with pytest.raises(error, match=pattern):
