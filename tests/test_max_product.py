@@ -138,3 +138,27 @@ def test_zero_probability_evidence_is_refused():
     fg.add_factor(("A", "B"), [[1.0, 0.0], [0.0, 0.0]])  # only A = B = 0 has weight
     with pytest.raises(ValueError, match=r"evidence \{'B': 1\} has probability zero"):
         bp.max_product(fg, {"B": 1})
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(1, 8))
+def test_max_product_on_an_hmm_is_viterbi(seed, K, T):
+    r"""The HMM as a chain factor graph: max-product's value = semiring.viterbi's log p(s, o),
+    two independent routes (tree messages and decoding vs. a block back substitution)."""
+    from course_lib import semiring
+
+    rng = np.random.default_rng(seed)
+    initial, transition, emission = (p / p.sum(axis=-1, keepdims=True) for p in
+                                     (rng.random(K) + 0.1, rng.random((K, K)) + 0.1,
+                                      rng.random((K, 3)) + 0.1))
+    observed = rng.integers(0, 3, size=T).tolist()
+    hmm = FactorGraph({f"s{t}": K for t in range(T)})
+    hmm.add_factor(("s0",), initial * emission[:, observed[0]])
+    for t in range(1, T):
+        hmm.add_factor((f"s{t - 1}", f"s{t}"), transition)
+        hmm.add_factor((f"s{t}",), emission[:, observed[t]])
+    states, log_value = bp.max_product(hmm)
+    path, log_p = semiring.viterbi(initial, transition, emission, observed)
+    assert math.isclose(log_value, log_p, rel_tol=1e-9, abs_tol=1e-12)
+    log_joint = hmm.log_joint()
+    assert math.isclose(log_joint[tuple(states.values())], log_p, rel_tol=1e-9, abs_tol=1e-12)
