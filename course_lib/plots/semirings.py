@@ -40,8 +40,9 @@ def sweep_dag(edges: dict[tuple[int, int], float], n: int, names: Sequence[str] 
 
     ``positions`` (default: node i at (i, sin 2.2i), so that no edge runs through a node of
     a small DAG) place the nodes; ``names``
-    label them (default x0, x1, …). Returns ``{"ax", "names", "edge_list", "nodes", "values",
-    "edges", "title", "equation", "state"}``; :func:`update_sweep_dag` changes them in place.
+    label them (default x0, x1, …). Returns ``{"ax", "names", "edge_list", "curves", "nodes",
+    "values", "edges", "title", "equation", "state"}`` ("edges": the highlighted edges, drawn
+    over the dashed grey DAG); :func:`update_sweep_dag` changes them in place.
     """
     names = [f"x{i}" for i in range(n)] if names is None else list(names)
     if len(names) != n:
@@ -58,28 +59,34 @@ def sweep_dag(edges: dict[tuple[int, int], float], n: int, names: Sequence[str] 
         _, ax = plt.subplots(figsize=(1.8 + 1.3 * np.ptp(xy[:, 0]), 3.6))
     edge_list = sorted(edges)
     curves = [_edge_curve(xy[i], xy[j], 0.0 if j == i + 1 else 0.08) for i, j in edge_list]
-    lines = ax.add_collection(LineCollection(curves, colors=palette.EDGE_GREY, linewidths=1.2,
-                                             zorder=1))
-    for (i, j), curve in zip(edge_list, curves):
+    ax.add_collection(LineCollection(curves, colors=palette.EDGE_GREY, linewidths=1.2,
+                                     linestyles="--", zorder=1))
+    lines = ax.add_collection(LineCollection([], colors=palette.MARK, linewidths=3.0,
+                                             zorder=2.5))  # the highlighted edges, on top
+    for (i, j), curve in zip(edge_list, curves):  # weights beside the edge: a highlight never hides them
         mid = curve[len(curve) // 2]
-        ax.text(mid[0], mid[1], format_value(edges[i, j]), fontsize=8, ha="center", va="center",
-                color=palette.DARK_GREY, zorder=2,
-                bbox={"boxstyle": "round,pad=0.15", "fc": palette.WHITE, "ec": "none"})
+        dx, dy = xy[j] - xy[i]
+        normal = np.array([-dy, dx]) / np.hypot(dx, dy)
+        others = np.vstack([xy] + [c for c in curves if c is not curve])
+        spot = max((mid + 0.14 * normal, mid - 0.14 * normal),  # the side with more room
+                   key=lambda p: np.min(np.hypot(*(others - p).T)))
+        ax.text(*spot, format_value(edges[i, j]), fontsize=8, ha="center", va="center",
+                color=palette.DARK_GREY, zorder=2)
     nodes = ax.scatter(xy[:, 0], xy[:, 1], s=900, c=[palette.WHITE] * n,
                        edgecolors=[palette.NODE_EDGE] * n, linewidths=1.2, zorder=3)
-    for name, (x, y) in zip(names, xy):
-        ax.text(x, y + 0.1, name, ha="center", va="bottom", fontsize=8, zorder=4)
-    values = [ax.text(x, y - 0.05, "", ha="center", va="top", fontsize=8, fontweight="bold",
+    for name, (x, y) in zip(names, xy):  # above the circle: never drawn again
+        ax.text(x, y + 0.3, name, ha="center", va="bottom", fontsize=9, zorder=2)
+    values = [ax.text(x, y, "", ha="center", va="center", fontsize=8, fontweight="bold",
                       zorder=4) for x, y in xy]
     ax.set_xlim(xy[:, 0].min() - 0.6, xy[:, 0].max() + 0.6)
-    ax.set_ylim(xy[:, 1].min() - 0.9, xy[:, 1].max() + 0.5)
+    ax.set_ylim(xy[:, 1].min() - 0.9, xy[:, 1].max() + 0.8)
     ax.set_axis_off()
     equation = ax.text(0.5, 0.02, "", transform=ax.transAxes, ha="center", va="bottom",
                        fontsize=9, color=palette.INK)
     title_artist = ax.set_title(title, fontsize=10)
-    artists = {"ax": ax, "names": names, "edge_list": edge_list, "nodes": nodes,
-               "values": values, "edges": lines, "title": title_artist, "equation": equation,
-               "state": {"x": [None] * n, "current": None, "path": []}}
+    artists = {"ax": ax, "names": names, "edge_list": edge_list, "curves": curves,
+               "nodes": nodes, "values": values, "edges": lines, "title": title_artist,
+               "equation": equation, "state": {"x": [None] * n, "current": None, "path": []}}
 
     def text() -> str:
         state = artists["state"]
@@ -117,10 +124,8 @@ def update_sweep_dag(artists: dict, x: Sequence[float | None], current: int | No
     artists["nodes"].set_linewidths(widths)
     for label, v in zip(artists["values"], x):
         label.set_text("" if v is None else format_value(v))
-    artists["edges"].set_colors([palette.MARK if e in marked else palette.EDGE_GREY
-                                 for e in artists["edge_list"]])
-    artists["edges"].set_linewidths([3.0 if e in marked else 1.2 for e in artists["edge_list"]])
-    artists["edges"].set_linestyles(["-" if e in marked else "--" for e in artists["edge_list"]])
+    artists["edges"].set_segments([c for e, c in zip(artists["edge_list"], artists["curves"])
+                                   if e in marked])
     if title is not None:
         artists["title"].set_text(title)
     artists["equation"].set_text(equation)
