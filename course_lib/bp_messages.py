@@ -246,8 +246,12 @@ def compile_plan(fg: FactorGraph, evidence: dict[str, int]) -> Plan:
 
 # ---------------------------------------------------------------------- the two message kinds
 def send_factor_messages(plan: Plan, log_vf: np.ndarray, log_fv: np.ndarray,
-                          batches: list) -> None:
-    r"""log μ_{a→x}(x) = logsumexp_{x_a∖x} [ log f_a(x_a) + Σ_{y∈N(a)∖x} log μ_{y→a}(y) ]."""
+                          batches: list, reduce=None) -> None:
+    r"""log ν_{a→x}(x) = ⊕_{x_a∖x} [ log f_a(x_a) + Σ_{y∈N(a)∖x} log ν_{y→a}(y) ].
+
+    ⊕ is log-sum-exp (sum-product, the default) or ``reduce(s, axes)``, e.g. max for
+    max-product (lesson 12): the same message in another semiring.
+    """
     for tables, others, edges in batches:
         s = tables  # log f_a(x_a), receiving axis first
         k = others.shape[1]
@@ -255,7 +259,8 @@ def send_factor_messages(plan: Plan, log_vf: np.ndarray, log_fv: np.ndarray,
             shape = [len(edges), 1] + [1] * k
             shape[i + 2] = c
             s = s + log_vf[others[:, i], :c].reshape(shape)  # + log μ_{y→a}(y)
-        summed = logsumexp_kept(s, tuple(range(2, 2 + k)))  # Σ_{x_a∖x}
+        axes = tuple(range(2, 2 + k))
+        summed = logsumexp_kept(s, axes) if reduce is None else reduce(s, axes)  # ⊕_{x_a∖x}
         log_fv[edges, :s.shape[1]] = log_normalise(summed.reshape(s.shape[:2]))
 
 

@@ -34,7 +34,7 @@ from course_lib.bp_messages import (
     ZeroMessage,
     compile_plan,
     factor_log_beliefs,
-    log_normalise,
+    send_factor_messages,
     send_variable_messages,
     variable_log_beliefs,
 )
@@ -44,17 +44,9 @@ from course_lib.factor_graph import FactorGraph
 __all__ = ["max_product"]
 
 
-def _send_max_factor_messages(plan, log_vf: np.ndarray, log_fv: np.ndarray, batches: list) -> None:
-    r"""log ν_{a→x}(x) = max_{x_a∖x} [ log f_a(x_a) + Σ_{y∈N(a)∖x} log ν_{y→a}(y) ]."""
-    for tables, others, edges in batches:
-        s = tables  # log f_a(x_a), receiving axis first
-        k = others.shape[1]
-        for i, c in enumerate(tables.shape[2:]):
-            shape = [len(edges), 1] + [1] * k
-            shape[i + 2] = c
-            s = s + log_vf[others[:, i], :c].reshape(shape)  # + log ν_{y→a}(y)
-        maxed = s.max(axis=tuple(range(2, 2 + k)))  # ⊕ = max over x_a∖x
-        log_fv[edges, :s.shape[1]] = log_normalise(maxed)
+def _max_over(s: np.ndarray, axes: tuple) -> np.ndarray:
+    r"""⊕ = max over x_a∖x: the max-product factor message."""
+    return s.max(axis=axes)
 
 
 def _max_marginals(fg: FactorGraph, evidence: dict[str, int]):
@@ -67,7 +59,7 @@ def _max_marginals(fg: FactorGraph, evidence: dict[str, int]):
     log_fv[plan.unary_edges] = plan.unary_log  # leaves first: ν_{a→x} = f_a
     for kind, step in tree_steps(fg, plan):  # collect, then distribute
         if kind == "factor":
-            _send_max_factor_messages(plan, log_vf, log_fv, step)
+            send_factor_messages(plan, log_vf, log_fv, step, reduce=_max_over)
         else:
             send_variable_messages(plan, log_fv, log_vf, step)
     log_b_var = variable_log_beliefs(plan, log_fv)
