@@ -18,20 +18,20 @@ def _one_or_two_lines(err) -> None:
 # -- Exercise 1: the recurrent unit unrolled ------------------------------------------------
 
 RNN_RIGHT = [
-    Graph.from_assignments([(f"h{t}", f"tanh(w*h{t - 1} + u)") for t in (1, 2, 3)],
-                           inputs=["h0", "w", "u"]),
+    Graph.from_assignments([(f"s{t}", f"tanh(w*s{t - 1} + u)") for t in (1, 2, 3)],
+                           inputs=["s0", "w", "u"]),
     # with the pre-activations as nodes of their own, inputs listed in another order
-    Graph.from_assignments([(f"a{t}", f"h{t - 1}*w + u") for t in (1, 2, 3)]
-                           + [(f"h{t}", f"tanh(a{t})") for t in (1, 2, 3)],
-                           inputs=["u", "w", "h0"]),
+    Graph.from_assignments([(f"a{t}", f"s{t - 1}*w + u") for t in (1, 2, 3)]
+                           + [(f"s{t}", f"tanh(a{t})") for t in (1, 2, 3)],
+                           inputs=["u", "w", "s0"]),
 ]
 
 RNN_WRONG = {
-    "h0 in every step": [(f"h{t}", "tanh(w*h0 + u)") for t in (1, 2, 3)],
-    "u subtracted": [(f"h{t}", f"tanh(w*h{t - 1} - u)") for t in (1, 2, 3)],
-    "u outside tanh": [(f"h{t}", f"tanh(w*h{t - 1}) + u") for t in (1, 2, 3)],
-    "one step short": [("h1", "h0"), ("h2", "tanh(w*h1 + u)"), ("h3", "tanh(w*h2 + u)")],
-    "two steps only": [("h1", "tanh(w*h0 + u)"), ("h2", "tanh(w*h1 + u)")],
+    "s0 in every step": [(f"s{t}", "tanh(w*s0 + u)") for t in (1, 2, 3)],
+    "u subtracted": [(f"s{t}", f"tanh(w*s{t - 1} - u)") for t in (1, 2, 3)],
+    "u outside tanh": [(f"s{t}", f"tanh(w*s{t - 1}) + u") for t in (1, 2, 3)],
+    "one step short": [("s1", "s0"), ("s2", "tanh(w*s1 + u)"), ("s3", "tanh(w*s2 + u)")],
+    "two steps only": [("s1", "tanh(w*s0 + u)"), ("s2", "tanh(w*s1 + u)")],
 }
 
 
@@ -45,7 +45,7 @@ def test_rnn_accepts(graph, seed, capsys):
 @pytest.mark.parametrize("name", sorted(RNN_WRONG))
 @pytest.mark.parametrize("seed", SEEDS)
 def test_rnn_rejects(name, seed):
-    g = Graph.from_assignments(RNN_WRONG[name], inputs=["h0", "w", "u"])
+    g = Graph.from_assignments(RNN_WRONG[name], inputs=["s0", "w", "u"])
     with pytest.raises(AssertionError) as err:
         computation.unrolled_rnn(g, rng=seed)
     _one_or_two_lines(err)
@@ -53,9 +53,9 @@ def test_rnn_rejects(name, seed):
 
 @pytest.mark.parametrize("wrong, message", [
     (None, "no answer yet"),
-    ([(f"h{t}", f"tanh(w*h{t - 1} + u)") for t in (1, 2, 3)], "should be a Graph"),
-    (Graph.from_assignments([("h1", "tanh(0.9*h0 + 0.1)"), ("h2", "tanh(0.9*h1 + 0.1)"),
-                             ("h3", "tanh(0.9*h2 + 0.1)")], inputs=["h0"]), "inputs"),
+    ([(f"s{t}", f"tanh(w*s{t - 1} + u)") for t in (1, 2, 3)], "should be a Graph"),
+    (Graph.from_assignments([("s1", "tanh(0.9*s0 + 0.1)"), ("s2", "tanh(0.9*s1 + 0.1)"),
+                             ("s3", "tanh(0.9*s2 + 0.1)")], inputs=["s0"]), "inputs"),
 ])
 def test_rnn_rejects_wrong_kinds(wrong, message):
     with pytest.raises(AssertionError, match=message):

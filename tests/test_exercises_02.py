@@ -9,12 +9,12 @@ import sympy
 from course_lib import symbolic
 from course_lib.checks import symbolic_derivation as sd
 
-x, y, u, s, q, f = sympy.symbols("x y u s q f")
-lu, ls, lq, lf = sympy.symbols("lambda_u lambda_s lambda_q lambda_f")
+x, y, u, s, c, f = sympy.symbols("x y u s c f")
+lu, ls, lc, lf = sympy.symbols("lambda_u lambda_s lambda_c lambda_f")
 SEEDS = [0, 1, 2]
 
-L1 = f - lu * (u - x * y) - ls * (s - sympy.sin(u)) - lq * (q - u**2) - lf * (f - (s + q))
-RULE = ls * sympy.cos(u) + 2 * lq * u
+L1 = f - lu * (u - x * y) - ls * (s - sympy.sin(u)) - lc * (c - u**2) - lf * (f - (s + c))
+RULE = ls * sympy.cos(u) + 2 * lc * u
 
 
 def _one_or_two_lines(err) -> None:
@@ -25,8 +25,8 @@ def _one_or_two_lines(err) -> None:
 
 @pytest.mark.parametrize("lagrangian, rule", [
     (L1, RULE),
-    (sympy.expand(L1), lq * 2 * u + sympy.cos(u) * ls),                      # expanded, reordered
-    (L1, ls * sympy.cos(x * y) + 2 * lq * x * y),                            # u written as x y
+    (sympy.expand(L1), lc * 2 * u + sympy.cos(u) * ls),                      # expanded, reordered
+    (L1, ls * sympy.cos(x * y) + 2 * lc * x * y),                            # u written as x y
 ])
 def test_stationarity_accepts(lagrangian, rule, capsys):
     sd.stationarity_of_u(lagrangian, rule, rng=0)
@@ -34,15 +34,15 @@ def test_stationarity_accepts(lagrangian, rule, capsys):
 
 
 @pytest.mark.parametrize("lagrangian, rule, message", [
-    (f + lu * (u - x * y) + ls * (s - sympy.sin(u)) + lq * (q - u**2) + lf * (f - s - q),
+    (f + lu * (u - x * y) + ls * (s - sympy.sin(u)) + lc * (c - u**2) + lf * (f - s - c),
      RULE, "L1 differs"),                                                     # + instead of −
-    (L1 + lf * (f - (s + q)), RULE, "L1 differs"),                            # output term left out
+    (L1 + lf * (f - (s + c)), RULE, "L1 differs"),                            # output term left out
     (L1.subs(u, x * y), RULE, "L1 differs"),                                  # f_u put into the others
     (L1, -RULE, "lambda_u_rule differs"),                                     # sign slip
     (L1, ls * sympy.cos(u), "lambda_u_rule differs"),                         # one user forgotten
     (L1, sympy.cos(u) + 2 * u, "lambda_u_rule differs"),                      # λ's put in as 1
-    (L1, lq * sympy.cos(u) + 2 * ls * u, "lambda_u_rule differs"),            # multipliers swapped
-    (L1, ls * sympy.sin(u) + lq * u**2, "lambda_u_rule differs"),             # f_k, not ∂f_k/∂u
+    (L1, lc * sympy.cos(u) + 2 * ls * u, "lambda_u_rule differs"),            # multipliers swapped
+    (L1, ls * sympy.sin(u) + lc * u**2, "lambda_u_rule differs"),             # f_k, not ∂f_k/∂u
     (L1, None, "no answer yet"),
     ("f - lambda_u*(u - x*y)", RULE, "string"),
 ])
@@ -69,7 +69,7 @@ def test_gradients_accept(gx, gy, capsys):
 
 
 @pytest.mark.parametrize("gx, gy", [
-    (y * sympy.cos(x * y), GY),                                               # path through q lost
+    (y * sympy.cos(x * y), GY),                                               # path through c lost
     (sympy.cos(x * y) + 2 * x * y, GY),                                       # ∂u/∂x = y left out
     (GY, GX),                                                                 # x and y swapped
     (GX, -GY),                                                                # sign slip

@@ -230,7 +230,7 @@ def mlp_gradient_vectorised(w, beta, x0, y):
 
 
 def mlp_gradient_sech(w, beta, x0, y):
-    """Another right answer: h' = sech²(s) from the pre-activations, λ as a column vector, so the
+    """Another right answer: g' = sech²(s) from the pre-activations, λ as a column vector, so the
     gradient comes back of shape (2m, 1)."""
     m, xs = len(w), forward_pass(w, beta, x0)
     slopes = [1 / np.cosh(w[i] * xs[i] + beta[i]) ** 2 for i in range(m)]
@@ -288,9 +288,9 @@ def test_mlp_gradient_accepts_right_answers(answer, seed, capsys):
 
 @pytest.mark.parametrize("answer, match", [
     (lambda *a: mlp_gradient(*a, transpose_J_X=True), r"J_X .*transpose|J_X .*off"),
-    (lambda *a: mlp_gradient(*a, slope_shift=1), "J_X .*off"),  # h' of the layer below
-    (lambda *a: mlp_gradient(*a, J_X_sign=-1), "J_X .*wrong sign"),  # −h'_i w_i below the diagonal
-    (lambda *a: mlp_gradient(*a, x_shift=1), "J_P .*off"),  # h'_i x_i for h'_i x_{i−1}
+    (lambda *a: mlp_gradient(*a, slope_shift=1), "J_X .*off"),  # g' of the layer below
+    (lambda *a: mlp_gradient(*a, J_X_sign=-1), "J_X .*wrong sign"),  # −g'_i w_i below the diagonal
+    (lambda *a: mlp_gradient(*a, x_shift=1), "J_P .*off"),  # g'_i x_i for g'_i x_{i−1}
     (lambda *a: mlp_gradient(*a, g_sign=-1), "gradient .*wrong sign"),  # ℓ' = y − x_m
     (lambda *a: mlp_gradient(*a, columns="blocks"), "J_P .*off"),  # w's first, then β's
     (lambda *a: mlp_gradient(*a, solver="untransposed"), "raised ValueError: .*upper triangular"),

@@ -19,7 +19,7 @@ def _zeros(order):
 
 
 def downward(order, values, *, sum_rule=None, product_rule=None, reverse=True, accumulate=True,
-             theta=True):
+             table=True):
     """The notebook's solution, with switches that make the usual mistakes."""
     adjoint = {node: 0.0 for node in order}
     adjoint[order[-1]] = 1.0
@@ -30,7 +30,7 @@ def downward(order, values, *, sum_rule=None, product_rule=None, reverse=True, a
             d[node.variable, node.value] += a
         elif isinstance(node, spn.Categorical):
             for v, t in enumerate(node.probabilities):
-                d[node.variable, v] += (t if theta else 1.0) * a
+                d[node.variable, v] += (t if table else 1.0) * a
         elif isinstance(node, spn.Sum):
             for w, c in zip(node.weights, node.children):
                 share = sum_rule(w, a) if sum_rule else w * a
@@ -89,8 +89,8 @@ def downward_wrong_direction(order, values):  # children first: nothing has arri
     return downward(order, values, reverse=False)
 
 
-def downward_forgets_theta(order, values):
-    return downward(order, values, theta=False)
+def downward_forgets_table(order, values):
+    return downward(order, values, table=False)
 
 
 def downward_by_library(order, values):  # the forbidden shortcut
@@ -123,7 +123,7 @@ def test_downward_pass_accepts_right_answers(seed, capsys):
 
 @pytest.mark.parametrize("wrong", [downward_no_weight, downward_product_with_itself,
                                    downward_overwrites, downward_wrong_direction,
-                                   downward_forgets_theta, downward_by_library,
+                                   downward_forgets_table, downward_by_library,
                                    downward_via_graph, downward_returns_values, None])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_downward_pass_rejects_wrong_answers(wrong, seed):

@@ -49,17 +49,17 @@ def _forward(g: Graph, values: dict[str, float], name: str) -> dict[str, float]:
 
 
 def unrolled_rnn(g2: Any, rng: np.random.Generator | int | None = None, cases: int = 4) -> None:
-    r"""h_t = tanh(w h_{t−1} + u) for t = 1, 2, 3, unrolled: every h_t at fresh (h0, w, u)."""
-    g2 = _graph(g2, "g2", {"h0", "w", "u"}, {"h1", "h2", "h3"})
+    r"""s_t = tanh(w s_{t−1} + u) for t = 1, 2, 3, unrolled: every s_t at fresh (s0, w, u)."""
+    g2 = _graph(g2, "g2", {"s0", "w", "u"}, {"s1", "s2", "s3"})
     r = ex.fresh_rng(rng)
     for _ in range(cases):
-        h0, w, u = (float(v) for v in r.uniform(-1.5, 1.5, size=3))
-        z = _forward(g2, {"h0": h0, "w": w, "u": u}, "g2")
-        h = h0
+        s0, w, u = (float(v) for v in r.uniform(-1.5, 1.5, size=3))
+        z = _forward(g2, {"s0": s0, "w": w, "u": u}, "g2")
+        s = s0
         for t in (1, 2, 3):
-            h = math.tanh(w * h + u)  # the loop itself is the oracle
-            ex.agree(z[f"h{t}"], h, f"h{t}", where=f"at h0 = {h0:.3g}, w = {w:.3g}, u = {u:.3g}")
-    ex.ok("the unrolled loop: h1, h2, h3 match the loop at fresh inputs")
+            s = math.tanh(w * s + u)  # the loop itself is the oracle
+            ex.agree(z[f"s{t}"], s, f"s{t}", where=f"at s0 = {s0:.3g}, w = {w:.3g}, u = {u:.3g}")
+    ex.ok("the unrolled loop: s1, s2, s3 match the loop at fresh inputs")
 
 
 _NOT_INDICATORS = {

@@ -106,9 +106,9 @@ def chain_by_one_backslash(chain_marginals, rng=None, cases: int = 2) -> None:
 
 def mlp_by_one_backslash(mlp_gradients, rng=None, cases: int = 3) -> None:
     r"""``mlp_gradients(weights, biases, x, y)`` (sigmoid hidden layers, linear output) returns
-    ``[∂ℓ/∂W_1, ∂ℓ/∂b_1, …]`` from ONE backslash call on (I − L)ᵀ• λ = (0, …, X_N − y).
+    ``[∂ℓ/∂W_1, ∂ℓ/∂β_1, …]`` from ONE backslash call on (I − J_X)ᵀ• λ = (0, …, X_m − y).
 
-        ∇_P ℓ = D^{T•} λ,   ℓ = ½ ‖X_N − y‖_F²
+        ∇_P ℓ = J_P^{T•} λ,   ℓ = ½ ‖X_m − y‖_F²
 
     Fresh networks (random widths and batch) each run; backslash counted, mlp.gradients,
     autodiff and other solvers forbidden. Every entry is compared with ``mlp.gradients``.

@@ -85,7 +85,7 @@ def downward_pass(downward: Callable, rng=None) -> None:
 
         sum k:      ∂S/∂S_c += w_c ∂S/∂S_k,
         product k:  ∂S/∂S_c += ∂S/∂S_k Π_{c'≠c} S_{c'},
-        leaves:     ∂S/∂λ_{X=v} += ∂S/∂S_i (indicator λ_{X=v}),  += θ_v ∂S/∂S_i (categorical).
+        leaves:     ∂S/∂λ_{X=v} += ∂S/∂S_i (indicator λ_{X=v}),  += π_v ∂S/∂S_i (categorical).
 
     Tried on three random tree SPNs and two DAGs (shared children, indicator leaves that the
     evidence sets to 0) with fresh evidence, every entry against ``spn.derivatives``; the

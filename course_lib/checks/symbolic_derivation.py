@@ -1,6 +1,6 @@
 r"""Exercise checks for notebooks/02_symbolic_backprop.ipynb (built on :mod:`.exercise`).
 
-The exercises use the graph u = x y, s = sin u, q = u², f = s + q (:data:`SHARED_PRODUCT`).
+The exercises use the graph u = x y, s = sin u, c = u², f = s + c (:data:`SHARED_PRODUCT`).
 
 - :func:`stationarity_of_u` — the Lagrangian ``L1`` and the λ_u that ∂L1/∂u = 0 demands;
 - :func:`input_gradients` — ∂f/∂x and ∂f/∂y from the input rows (any equivalent form);
@@ -26,10 +26,10 @@ __all__ = ["SHARED_PRODUCT", "stationarity_of_u", "input_gradients",
            "adjoint_formulas_function"]
 
 #: the exercises' graph: x y is computed once, in u, and used twice
-SHARED_PRODUCT = [("u", "x*y"), ("s", "sin(u)"), ("q", "u**2"), ("f", "s + q")]
+SHARED_PRODUCT = [("u", "x*y"), ("s", "sin(u)"), ("c", "u**2"), ("f", "s + c")]
 
-x, y, u, s, q, f = sympy.symbols("x y u s q f")
-lambda_u, lambda_s, lambda_q, lambda_f = sympy.symbols("lambda_u lambda_s lambda_q lambda_f")
+x, y, u, s, c, f = sympy.symbols("x y u s c f")
+lambda_u, lambda_s, lambda_c, lambda_f = sympy.symbols("lambda_u lambda_s lambda_c lambda_f")
 
 
 def _shared_product() -> Graph:
@@ -38,15 +38,15 @@ def _shared_product() -> Graph:
 
 def stationarity_of_u(L1: Any, lambda_u_rule: Any,
                       rng: np.random.Generator | int | None = None) -> None:
-    r"""``L1`` = f − λ_u(u − xy) − λ_s(s − sin u) − λ_q(q − u²) − λ_f(f − s − q) in any form, and
-    ``lambda_u_rule`` = λ_s cos u + 2 λ_q u (from ∂L1/∂u = 0), in u (or xy) and the multipliers."""
+    r"""``L1`` = f − λ_u(u − xy) − λ_s(s − sin u) − λ_c(c − u²) − λ_f(f − s − c) in any form, and
+    ``lambda_u_rule`` = λ_s cos u + 2 λ_c u (from ∂L1/∂u = 0), in u (or xy) and the multipliers."""
     g = _shared_product()
     L = symbolic.lagrangian(g, "f")
-    every = {x, y, u, s, q, f, lambda_u, lambda_s, lambda_q, lambda_f}
+    every = {x, y, u, s, c, f, lambda_u, lambda_s, lambda_c, lambda_f}
     ex.same_expression(L1, L, "L1", allowed=every, rng=rng)
     expected = sympy.solve(sympy.diff(L, u), lambda_u)[0]
     ex.same_expression(lambda_u_rule, expected, "lambda_u_rule",
-                       allowed={x, y, u, lambda_s, lambda_q, lambda_f},
+                       allowed={x, y, u, lambda_s, lambda_c, lambda_f},
                        definitions={u: x * y}, rng=rng)
     ex.ok("the Lagrangian L1, and λ_u from its condition ∂L1/∂u = 0")
 
