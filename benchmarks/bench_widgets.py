@@ -131,6 +131,7 @@ def panels() -> dict[str, Callable[[], object]]:
         "08 IPF": lambda: widgets.ipf_explorer(survey / survey.sum(), census, iterations=1,
                                                max_iterations=20),
         "09 evidence": lambda: widgets.evidence_explorer(darwiche_spn()),
+        "11 checkpoint schedule": lambda: widgets.schedule_explorer(n_steps=10, snapshots=3),
     }
 
 
