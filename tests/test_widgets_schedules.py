@@ -117,7 +117,7 @@ def _shown(box) -> str:
 def test_the_explorer_draws_the_optimal_schedule_and_its_costs():
     box = _explorer(n_steps=10, snapshots=3)
     steps, kept = box.children[0].children
-    assert (steps.description, kept.description) == ("steps n", "snapshots s")
+    assert (steps.description, kept.description) == ("steps T", "snapshots s")
     for n, s in [(12, 3), (30, 1), (7, 10), (1, 1)]:
         with contextlib.redirect_stdout(io.StringIO()):
             steps.value, kept.value = n, s
@@ -126,7 +126,7 @@ def test_the_explorer_draws_the_optimal_schedule_and_its_costs():
         assert len(drawn["reverse"]) == n
         _, _, peak = _expected(checkpoint.schedule(n, s))
         title = box.axes.get_title()
-        assert title == (f"n = {n}, s = {s}: {checkpoint.min_forward_steps(n, s)} forward steps, "
+        assert title == (f"T = {n}, s = {s}: {checkpoint.min_forward_steps(n, s)} forward steps, "
                          f"{peak} stored at most")
         assert peak == min(n, s) and box.timeline()["peak_stored"] == peak
         assert "cannot draw" not in _shown(box)
@@ -138,7 +138,7 @@ def test_the_explorer_clamps_its_ranges():
     steps, kept = box.children[0].children
     assert (steps.value, steps.min, steps.max) == (20, 1, 20)
     assert (kept.value, kept.min, kept.max) == (1, 1, 5)
-    box.update({"steps n": 500, "snapshots s": -3})  # a state from outside the sliders
+    box.update({"steps T": 500, "snapshots s": -3})  # a state from outside the sliders
     assert len(_drawn(box.axes)["reverse"]) == 20
     assert box.timeline()["forward_steps"] == checkpoint.min_forward_steps(20, 1)
     for bad, error in [({"max_steps": 0}, ValueError), ({"max_steps": 1000}, ValueError),

@@ -1,8 +1,11 @@
-r"""The checkpointing-schedule explorer of lesson 11: choose n and s, see the optimal schedule.
+r"""The checkpointing-schedule explorer of lesson 11: choose the chain length T
+(``n_steps``) and the snapshots s, see the optimal schedule.
 
-A thin wrapper: two sliders, :func:`course_lib.checkpoint.schedule` and
-:func:`~course_lib.checkpoint.min_forward_steps`, and :func:`plots.schedule_diagram`'s artists
-given the new schedule in place inside a :func:`~course_lib.widgets.panels.live_panel`.
+A thin wrapper: two sliders, :func:`course_lib.checkpoint.schedule`, and
+:func:`plots.schedule_diagram`'s artists given the new schedule in place inside a
+:func:`~course_lib.widgets.panels.live_panel` (ticks, labels and the legend drawn once per set of
+axis limits; tests/test_widgets_schedules.py checks the forward steps it shows against
+:func:`~course_lib.checkpoint.min_forward_steps`).
 """
 
 from __future__ import annotations
@@ -50,12 +53,12 @@ def freeze_legend(ax) -> None:
 
 def schedule_explorer(n_steps: int = 10, snapshots: int = 3, max_steps: int = 30,
                       max_snapshots: int = 10) -> widgets.VBox:
-    r"""Sliders for the chain length n and the snapshots s; the optimal schedule drawn.
+    r"""Sliders for the chain length T (``n_steps``) and the snapshots s; the optimal schedule.
 
-    Each change draws ``checkpoint.schedule(n, s)`` as a time–step diagram
+    Each change draws ``checkpoint.schedule(T, s)`` as a time–step diagram
     (:func:`plots.schedule_diagram`) titled with its forward steps (its advances, which are
-    T(n, s) = ``checkpoint.min_forward_steps(n, s)``) and the most states it stores at once
-    (min(s, n)), both counted on the schedule drawn. Short titles: every glyph is drawn again.
+    steps(T, s) = ``checkpoint.min_forward_steps(T, s)``) and the most states it stores at once
+    (min(s, T)), both counted on the schedule drawn. Short titles: every glyph is drawn again.
     Starting values are clamped into 1 … ``max_steps`` and 1 … ``max_snapshots``; a change
     that fails shows its message in the output area. Attributes: ``axes``, ``update(state)``
     and ``timeline()``, the :func:`plots.schedule_timeline` of the schedule drawn last.
@@ -67,7 +70,7 @@ def schedule_explorer(n_steps: int = 10, snapshots: int = 3, max_steps: int = 30
             or max_snapshots < 1:
         raise ValueError(f"max_snapshots must be a positive integer, got {max_snapshots!r}")
     steps = widgets.IntSlider(value=_bounded("n_steps", n_steps, 1, max_steps), min=1,
-                              max=max_steps, description="steps n", continuous_update=True)
+                              max=max_steps, description="steps T", continuous_update=True)
     kept = widgets.IntSlider(value=_bounded("snapshots", snapshots, 1, max_snapshots), min=1,
                              max=max_snapshots, description="snapshots s",
                              continuous_update=True)
@@ -78,9 +81,9 @@ def schedule_explorer(n_steps: int = 10, snapshots: int = 3, max_steps: int = 30
     box_state: dict = {}
 
     def update(state: dict) -> None:
-        n = min(max(int(state["steps n"]), 1), max_steps)  # clamped: a control set outside
+        n = min(max(int(state["steps T"]), 1), max_steps)  # clamped: a control set outside
         s = min(max(int(state["snapshots s"]), 1), max_snapshots)
-        title = f"n = {n}, s = {s}: {{forward_steps}} forward steps, {{peak_stored}} stored at most"
+        title = f"T = {n}, s = {s}: {{forward_steps}} forward steps, {{peak_stored}} stored at most"
         timeline = plots.update_schedule_diagram(ax, checkpoint.schedule(n, s), n_steps=n,
                                                  title=title)
         box_state["last"] = timeline
