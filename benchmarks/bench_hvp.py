@@ -38,7 +38,8 @@ from course_lib.graph import Graph
 
 
 def mlp_graph(sizes=(3, 6, 6, 1), batch: int = 4, seed: int = 0):
-    r"""The MLP's loss as a Graph whose inputs are its weights and biases; (graph, values, output)."""
+    r"""The MLP's loss as a Graph whose inputs are its weights and biases:
+    (graph, values, output)."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(sizes[0], batch)).round(3)
     y = rng.normal(size=(sizes[-1], batch)).round(3)

@@ -113,10 +113,12 @@ def schedule_diagram(actions: Iterable[tuple[str, int]], n_steps: int | None = N
                      title: str | None = None):
     r"""Draw a checkpointing schedule as a time–step diagram; returns the Axes.
 
-    ``n_steps`` sets the height (states 0 … n); by default the largest state the schedule
-    touches. The axes run to round numbers at or above the time and the height. The title (default) states the forward steps and the most states held at once.
-    ``title`` may name ``{forward_steps}``, ``{peak_stored}`` and the other entries of
-    :func:`schedule_timeline`, filled in from the schedule drawn. The artists carry gids ``"schedule advance"``, ``"schedule reverse"``, … so that
+    ``n_steps`` sets the height (states 0 … T); by default the largest state the schedule
+    touches. The axes run to round numbers at or above the time and the height, so that nearby
+    schedules share them. The title states the forward steps and the most states held at once;
+    a ``title`` of one's own may name ``{forward_steps}``, ``{peak_stored}`` and the other
+    entries of :func:`schedule_timeline`, filled in from the schedule drawn. The artists carry
+    gids ``"schedule advance"``, ``"schedule reverse"``, … so that
     :func:`update_schedule_diagram` can give them a new schedule.
     """
     if ax is None:
@@ -165,9 +167,9 @@ def update_schedule_diagram(ax, actions: Iterable[tuple[str, int]], n_steps: int
         xy = _points(timeline[kind])
         _artist(ax, kind).set_data(xy[:, 0], xy[:, 1])
     top = n_steps if n_steps is not None else max(timeline["top_state"], 1)
-    ax.set_xlim(-0.5, _round_up(max(timeline["time"], 1)) + 0.5)  # round numbers: nearby
-    ax.set_ylim(-0.5, (5 if top <= 5 else 10 * math.ceil(top / 10)) + 0.5)  # schedules share
-    # the axes drawn once
+    # round numbers: nearby schedules share the axes (a live panel draws those once)
+    ax.set_xlim(-0.5, _round_up(max(timeline["time"], 1)) + 0.5)
+    ax.set_ylim(-0.5, (5 if top <= 5 else 10 * math.ceil(top / 10)) + 0.5)
     ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=6))
     counts = {kind: len(timeline[kind]) for kind in ACTIONS}

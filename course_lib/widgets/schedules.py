@@ -39,7 +39,9 @@ def freeze_legend(ax) -> None:
     entries is a third of that cost (its text), and it never changes.
     """
     figure, legend = ax.figure, ax.get_legend()
-    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(figure)
     canvas.draw()
     box = legend.get_window_extent()
     pixels = np.asarray(canvas.buffer_rgba())
