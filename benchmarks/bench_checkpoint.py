@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> list[Target]:
                   f"k = {k_target}": lambda: mlp.gradients(*net, snapshots=k_target)}
     rounds = round_times(contenders, args.rounds)
     time_ratio = paired_ratio(rounds[f"k = {k_target}"], rounds["store-everything"])
+    best_cpu = {name: best_time(run, repeats=5).cpu for name, run in contenders.items()}
+    cpu_ratio = best_cpu[f"k = {k_target}"] / best_cpu["store-everything"]  # measured together
 
     # -- the curve
     everything = best_time(contenders["store-everything"], repeats=2)
@@ -170,7 +172,7 @@ def main(argv: list[str] | None = None) -> list[Target]:
           f"median {time_ratio:.2f} (rounds: "
           + ", ".join(f"{a / b:.2f}" for a, b in zip(rounds[f'k = {k_target}'],
                                                      rounds['store-everything'], strict=True))
-          + ")")
+          + f"); best CPU seconds of 5, back to back: {cpu_ratio:.2f}")
     print(f"memory: bound(k = {k_target}) {bounds[k_target]:.2f} MB ÷ net(store-everything) "
           f"{net_all:.2f} MB = {memory_ratio:.3f} (≤ 0.2)")
     shape = f"depth {L}, width {args.width}, batch {args.batch}"
@@ -178,8 +180,7 @@ def main(argv: list[str] | None = None) -> list[Target]:
                    f"store-everything's ({shape})", "≤ 1/5",
                    f"{memory_ratio:.3f} (upper ÷ lower bound)", memory_ratio <= 0.2),
             Target(f"checkpointed gradients k = {k_target}: time ÷ store-everything ({shape})",
-                   "≤ 2×", f"{time_ratio:.2f}× wall (median); "
-                   f"{best_time(contenders[f'k = {k_target}'], 2).cpu / everything.cpu:.2f}× cpu",
+                   "≤ 2×", f"{time_ratio:.2f}× wall (median); {cpu_ratio:.2f}× cpu (best of 5)",
                    time_ratio <= 2.0)]
 
 
