@@ -45,8 +45,8 @@ __all__ = ["schedule", "min_forward_steps", "repetition_number", "store_every", 
 Action = tuple[str, int]
 
 
-def _check(n_steps, snapshots) -> tuple[int, int]:
-    for name, v in (("n_steps", n_steps), ("snapshots", snapshots)):
+def _check(n_steps, snapshots, second: str = "snapshots") -> tuple[int, int]:
+    for name, v in (("n_steps", n_steps), (second, snapshots)):
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"{name} must be an integer, got {v!r}")
         if v < 1:
@@ -128,7 +128,7 @@ def store_every(n_steps: int, k: int) -> list[Action]:
     r"""The simple schedule: store every k-th state on the way forward, then reverse each
     segment by re-advancing from its stored start, keeping the segment's states (≈ n/k + k
     states held; with k ≈ √n that is ≈ 2√n, and every step is advanced at most twice)."""
-    n, k = _check(n_steps, k)
+    n, k = _check(n_steps, k, "k")
     out: list[Action] = []
     starts = list(range(0, n, k))
     for i in range(n - 1):  # the forward sweep, keeping segment starts

@@ -48,6 +48,7 @@ WIDGET_NOTEBOOKS = [
     "notebooks/07_belief_propagation.ipynb",  # loopy BP explorer
     "notebooks/08_kl_projections.ipynb",  # IPF explorer
     "notebooks/09_sum_product_networks.ipynb",  # evidence explorer
+    "notebooks/11_memory_and_second_order.ipynb",  # checkpointing-schedule explorer
     "notebooks/12_semirings.ipynb",  # semiring sweep stepper (rows solved slider)
 ]
 

@@ -121,8 +121,22 @@ def test_store_every_k_is_legal_and_never_beats_the_optimum(n, k):
     ((5, 0), ValueError, "snapshots must be at least 1"),
     ((5.0, 2), TypeError, "n_steps must be an integer"),
     ((5, True), TypeError, "snapshots must be an integer"),
+    ((-3, 2), ValueError, "n_steps must be at least 1, got -3"),
+    ((5, -1), ValueError, "snapshots must be at least 1, got -1"),
+    ((5, 2.5), TypeError, "snapshots must be an integer, got 2.5"),
+    ((5, 2.0), TypeError, "snapshots must be an integer"),
+    (("5", 2), TypeError, "n_steps must be an integer, got '5'"),
+    ((5, None), TypeError, "snapshots must be an integer, got None"),
 ])
 def test_bad_input_is_named(args, error, message):
-    for f in (checkpoint.schedule, checkpoint.min_forward_steps):
-        with pytest.raises(error, match=message):
+    for f in (checkpoint.schedule, checkpoint.min_forward_steps, checkpoint.repetition_number,
+              checkpoint.store_every):
+        with pytest.raises(error, match=message.replace("snapshots", "k")
+                           if f is checkpoint.store_every else message):
             f(*args)
+
+
+@pytest.mark.parametrize("n, s", [(1, 1), (1, 5), (4, 5), (7, 100)])
+def test_more_snapshots_than_steps_is_fine_and_stores_every_state_once(n, s):
+    advances, peak = replay(checkpoint.schedule(n, s), n, s)
+    assert (advances, peak) == (n - 1, n) == (checkpoint.min_forward_steps(n, s), n)

@@ -78,6 +78,10 @@ def test_hvp_of_a_quadratic_is_the_matrix_times_the_direction():
 
 @pytest.mark.parametrize("direction, error, message", [
     ({"z": 1.0}, ValueError, "not an input"),
+    ({"nope": 1.0}, ValueError, "'nope', which is not an input"),
+    ({"x": 1.0, "y": float("nan")}, ValueError, "'y' is not finite"),
+    ({"y": float("-inf")}, ValueError, "not finite"),
+    ({"x": None}, TypeError, "real number"),
     ({"x": float("nan")}, ValueError, "not finite"),
     ({"x": "1"}, TypeError, "real number"),
     ([1.0], TypeError, "mapping"),

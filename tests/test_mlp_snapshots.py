@@ -64,8 +64,19 @@ def test_at_most_k_inputs_are_stored(monkeypatch):
 
 @pytest.mark.parametrize("snapshots, error, message", [
     (0, ValueError, "at least 1"), (2.0, TypeError, "integer"), (True, TypeError, "integer"),
+    (-2, ValueError, "snapshots must be at least 1, got -2"), (2.5, TypeError, "got 2.5"),
+    ("3", TypeError, "snapshots must be an integer"),
 ])
 def test_bad_snapshots_are_named(snapshots, error, message):
     W, b, x, y = _net(2, 3, 2, 0)
     with pytest.raises(error, match=message):
         mlp.gradients(W, b, x, y, snapshots=snapshots)
+
+
+@pytest.mark.parametrize("depth, snapshots", [(1, 1), (3, 4), (5, 50)])
+def test_more_snapshots_than_layers_is_fine(depth, snapshots):
+    W, b, x, y = _net(depth, 4, 3, depth)
+    dW, db = mlp.gradients(W, b, x, y)
+    cW, cb = mlp.gradients(W, b, x, y, snapshots=snapshots)
+    for got, want in zip(cW + cb, dW + db, strict=True):
+        assert np.allclose(got, want, rtol=1e-12, atol=1e-14)

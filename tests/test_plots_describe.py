@@ -58,6 +58,9 @@ def drawn_by_every_plot_function(g) -> dict:
         "ipf_progress": plots.ipf_progress([0.1, 0.01], p, 1,
                                            targets=(kl.marginal(p, [0]), kl.marginal(p, [1])))
                              ["axes"][1],
+        "schedule_diagram": plots.schedule_diagram([("store", 0), ("advance", 0), ("reverse", 1),
+                                                    ("restore", 0), ("reverse", 0), ("free", 0)]),
+        "sweep_dag": plots.sweep_dag({(0, 1): 0.5, (1, 2): 0.7, (0, 2): 0.2}, 3)["ax"],
     }
 
 
@@ -68,7 +71,8 @@ def test_every_plot_function_describes_what_it_drew(g):
               and not name.startswith(("update_", "describe", "description"))
               and name not in {"depths", "graph_layout", "factor_graph_layout", "nonzero_pattern",
                                "step_equation", "adjoint_status", "simplex_xy",
-                               "plain_log_labels", "show_substitution_step"}}
+                               "plain_log_labels", "show_substitution_step",
+                               "schedule_timeline"}}
     assert public == set(drawn)  # a new plot function must be added here, described
     for name, ax in drawn.items():
         own = getattr(ax, "course_description", None)

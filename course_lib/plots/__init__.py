@@ -10,6 +10,8 @@ Split by what they draw; every public name is re-exported here, so ``plots.spy(.
 | :mod:`~course_lib.plots.curves` | log–log scaling, convergence, BP trajectories, losses, series |
 | :mod:`~course_lib.plots.bars` | marginals as bars, named bars, dots per method, histograms |
 | :mod:`~course_lib.plots.distributions` | the probability simplex, contour maps, IPF on a table |
+| :mod:`~course_lib.plots.schedules` | checkpointing schedules as time–step diagrams |
+| :mod:`~course_lib.plots.semirings` | a back substitution swept over a semiring on a small DAG |
 | :mod:`~course_lib.plots.palette` | every colour (colour-blind safe), markers and dashes |
 | :mod:`~course_lib.plots.describe` | descriptions of figures (alt text), :func:`describe_figures` |
 | :mod:`~course_lib.plots.log_axes` | plain-text log tick labels |
@@ -69,7 +71,8 @@ from course_lib.plots.matrices import (
     substitution_step,
     update_solution_column,
 )
-from course_lib.plots.semirings import sweep_dag, update_sweep_dag  # noqa: F401  (lesson 12)
+from course_lib.plots.schedules import schedule_diagram, schedule_timeline, update_schedule_diagram
+from course_lib.plots.semirings import sweep_dag, update_sweep_dag
 
 __all__ = [
     # graphs
@@ -91,4 +94,6 @@ __all__ = [
     "ipf_progress", "update_ipf_progress",
     # axes, colours, descriptions
     "plain_log_labels", "palette", "describe", "description", "describe_figures",
+    "schedule_diagram", "update_schedule_diagram", "schedule_timeline",  # schedules
+    "sweep_dag", "update_sweep_dag",  # semirings
 ]

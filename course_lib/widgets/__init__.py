@@ -4,6 +4,8 @@ r"""Thin ipywidgets wrappers around :mod:`course_lib.plots`.
 |---|---|
 | :mod:`~course_lib.widgets.panels` | :func:`panel`, :func:`live_panel`, :func:`png_image`, :class:`Frames` |
 | :mod:`~course_lib.widgets.solves` | the forward pass, back substitution, adjoints converging |
+| :mod:`~course_lib.widgets.schedules` | checkpointing schedules (11) |
+| :mod:`~course_lib.widgets.semirings` | the semiring sweep stepper (12) |
 | :mod:`~course_lib.widgets.probability` | SPN evidence, loopy BP, Hamming decoding, IPF |
 
 Every public name is re-exported here: ``widgets.ipf_explorer(...)``.
@@ -18,7 +20,8 @@ from course_lib.widgets.probability import (
     ipf_explorer,
     loopy_bp_explorer,
 )
-from course_lib.widgets.semirings import semiring_sweep_explorer  # noqa: F401  (lesson 12)
+from course_lib.widgets.schedules import schedule_explorer
+from course_lib.widgets.semirings import semiring_sweep_explorer
 from course_lib.widgets.solves import (
     JACOBI,
     adjoint_iteration_explorer,
@@ -30,4 +33,5 @@ from course_lib.widgets.solves import (
 __all__ = ["panel", "live_panel", "png_image", "Frames", "DescribedPNG", "forward_pass_explorer",
            "back_substitution_stepper", "JACOBI", "adjoint_iteration_explorer",
            "implicit_adjoint_explorer", "Results", "evidence_explorer", "loopy_bp_explorer",
-           "BPRun", "hamming_explorer", "ipf_explorer"]
+           "BPRun", "hamming_explorer", "ipf_explorer", "schedule_explorer",
+           "semiring_sweep_explorer"]
