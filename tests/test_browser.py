@@ -49,6 +49,7 @@ WIDGET_NOTEBOOKS = [
     "notebooks/08_kl_projections.ipynb",  # IPF explorer
     "notebooks/09_sum_product_networks.ipynb",  # evidence explorer
     "notebooks/12_semirings.ipynb",  # semiring sweep stepper (rows solved slider)
+    "notebooks/13_elimination_and_gaussian_bp.ipynb",  # elimination order: steps slider
 ]
 
 SCREENSHOT_DIR = REPO_ROOT / "screenshots"

@@ -69,7 +69,7 @@ def elimination_explorer(rows: int = 4, cols: int = 4, order: str = "min-fill",
     def chosen(state: dict) -> list[str]:
         if state["order"] != TYPED:
             return orders[state["order"]]
-        return state["names"].replace(",", " ").split()
+        return typed.value.replace(",", " ").split()
 
     first = results(tuple(orders[order]))
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.6), gridspec_kw={"width_ratios": [1, 1.05]})
@@ -90,8 +90,18 @@ def elimination_explorer(rows: int = 4, cols: int = 4, order: str = "min-fill",
               f"order: induced width w = {r.induced_width}, fill-in {len(r.fill_in)} edges, cost "
               f"Σ 2^|C_k| = {cost} table entries (≈ 2^{math.log2(cost):.1f}; enumeration 2^{n})")
 
-    box = live_panel([choice, slider, typed], fig, update,
+    box = live_panel([choice, slider], fig, update,
                      changing=[artists["fill"], artists["veil"], artists["image"]])
+
+    def use_typed(_change) -> None:  # typing switches to the typed order (and redraws once)
+        if choice.value == TYPED:
+            box.refresh()
+        else:
+            choice.value = TYPED
+
+    typed.observe(use_typed, names="value")
+    box.children = (box.children[0], typed, box.children[1])  # the names box below the controls
+    box.typed = typed
     box.state = box_state
     box.artists = artists
     box.orders = orders
