@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from targets import format_table  # noqa: E402
 
 SCRIPTS = ["bench_mlp", "bench_substitution", "bench_sparse", "bench_bp", "bench_spn", "bench_semiring", "bench_widgets",
+           "bench_elimination",
            "bench_notebooks"]
 
 
