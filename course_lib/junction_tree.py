@@ -3,7 +3,7 @@ r"""Junction trees from the elimination cliques: every exact marginal in two pas
 Eliminating the variables v_1, …, v_n in order (:func:`course_lib.elimination.eliminate`) builds,
 at step k, a product over the clique C_k = {v_k} ∪ N(v_k), and sums v_k out of it: the message
 
-    u_k(S_k) = Σ_{x_{v_k}} ψ_k(C_k) Π_{c child of k} u_c(S_c),        S_k = N(v_k) = C_k ∖ {v_k}
+    ν↑_k(S_k) = Σ_{x_{v_k}} ψ_k(C_k) Π_{c child of k} ν↑_c(S_c),        S_k = N(v_k) = C_k ∖ {v_k}
 
 goes to the clique of the first variable of S_k to be eliminated (its *parent*; S_k lies in that
 clique because v_k's neighbours were joined). ψ_k is the product of the factors whose first
@@ -11,9 +11,9 @@ eliminated variable is v_k (and of the evidence indicators 1[x_v = e_v] of v = v
 cliques and these parent links form a tree (a forest) with the running-intersection property:
 the *junction tree*. The upward pass is variable elimination itself; one downward pass sends
 
-    d_c(S_c) = Σ_{C_k ∖ S_c} ψ_k(C_k) d_k(S_k) Π_{c' child of k, c' ≠ c} u_{c'}(S_{c'})
+    ν↓_c(S_c) = Σ_{C_k ∖ S_c} ψ_k(C_k) ν↓_k(S_k) Π_{c' child of k, c' ≠ c} ν↑_{c'}(S_{c'})
 
-from each clique k to each child c. Then the clique belief ψ_k d_k Π_c u_c is proportional to the
+from each clique k to each child c. Then the clique belief ψ_k ν↓_k Π_c ν↑_c is proportional to the
 marginal p(x_{C_k} | e), exactly, loops or not, and p(x_{v_k} | e) sums the other variables out.
 The cost is the tables' sizes, Σ_k Π_{u ∈ C_k} card(u): exponential in the induced width
 max_k |S_k|.
@@ -96,13 +96,13 @@ def calibrate(fg: FactorGraph, order: Sequence[str],
         if p is not None:
             children[p].append(k)
     operations = 0
-    up: list[np.ndarray | None] = [None] * len(cliques)  # u_k(S_k)
+    up: list[np.ndarray | None] = [None] * len(cliques)  # ν↑_k(S_k)
     for k, clique in enumerate(cliques):  # upward: variable elimination
         belief = psi[k] + sum((_aligned(cliques[c][1:], up[c], clique) for c in children[k]),
                               start=np.zeros(shapes[k]))
         operations += belief.size
         up[k] = logsumexp(belief, axis=0)  # Σ_{x_{v_k}}
-    down: list[np.ndarray] = [np.zeros(shapes[k][1:]) for k in range(len(cliques))]  # d_k(S_k)
+    down: list[np.ndarray] = [np.zeros(shapes[k][1:]) for k in range(len(cliques))]  # ν↓_k(S_k)
     log_z = sum(float(up[k]) for k, p in enumerate(parents) if p is None)
     if not math.isfinite(log_z):
         raise ValueError(fg.zero_probability_message(ev))
