@@ -72,6 +72,13 @@ def test_sparse_input_equals_dense():
     dense = gaussian_bp.solve(Q, h)
     sparse = gaussian_bp.solve(scipy.sparse.csr_array(Q), h)
     assert np.allclose(dense.means, sparse.means) and np.allclose(dense.variances, sparse.variances)
+    rows, cols = np.nonzero(Q)  # every entry given as two halves: duplicates are summed
+    halves = scipy.sparse.coo_array((np.concatenate([Q[rows, cols] / 2] * 2),
+                                     (np.concatenate([rows, rows]), np.concatenate([cols, cols]))),
+                                    shape=Q.shape)
+    for matrix in (halves, halves.tocsc()):
+        again = gaussian_bp.solve(matrix, h)
+        assert np.allclose(dense.means, again.means) and np.allclose(dense.variances, again.variances)
 
 
 @given(st.integers(2, 12), st.integers(0, 10**6))
