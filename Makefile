@@ -61,6 +61,7 @@ lite: $(DEV_STAMP)
 	$(PY) tools/make_lite.py lite
 
 bench: $(STAMP)
+	$(PY) -m pip install -q -r benchmarks/requirements-bench.txt || echo "benchmark peers not installed; their rows say so"
 	$(PY) benchmarks/run_all.py
 
 lint: $(DEV_STAMP)

@@ -28,6 +28,7 @@ from targets import format_table  # noqa: E402
 
 SCRIPTS = ["bench_mlp", "bench_substitution", "bench_sparse", "bench_bp", "bench_spn", "bench_semiring", "bench_widgets",
            "bench_checkpoint", "bench_hvp",
+           "bench_elimination",
            "bench_notebooks"]
 
 

@@ -63,6 +63,7 @@ from course_lib.bp_messages import (
 from course_lib.bp_schedules import chain_messages, chain_order, tree_steps
 from course_lib.elimination import EliminationResult, eliminate
 from course_lib.factor_graph import FactorGraph
+from course_lib.junction_tree import junction_tree_marginals  # noqa: F401  (lesson 13)
 from course_lib.max_product import max_product  # noqa: F401  (lesson 12: MAP on a tree)
 
 __all__ = ["BPResult", "belief_propagation", "exact_marginals", "exact_log_partition", "eliminate",

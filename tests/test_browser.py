@@ -50,6 +50,7 @@ WIDGET_NOTEBOOKS = [
     "notebooks/09_sum_product_networks.ipynb",  # evidence explorer
     "notebooks/11_memory_and_second_order.ipynb",  # checkpointing-schedule explorer
     "notebooks/12_semirings.ipynb",  # semiring sweep stepper (rows solved slider)
+    "notebooks/13_elimination_and_gaussian_bp.ipynb",  # elimination order: steps slider
 ]
 
 SCREENSHOT_DIR = REPO_ROOT / "screenshots"

@@ -72,6 +72,13 @@ def test_sparse_input_equals_dense():
     dense = gaussian_bp.solve(Q, h)
     sparse = gaussian_bp.solve(scipy.sparse.csr_array(Q), h)
     assert np.allclose(dense.means, sparse.means) and np.allclose(dense.variances, sparse.variances)
+    rows, cols = np.nonzero(Q)  # every entry given as two halves: duplicates are summed
+    halves = scipy.sparse.coo_array((np.concatenate([Q[rows, cols] / 2] * 2),
+                                     (np.concatenate([rows, rows]), np.concatenate([cols, cols]))),
+                                    shape=Q.shape)
+    for matrix in (halves, halves.tocsc()):
+        again = gaussian_bp.solve(matrix, h)
+        assert np.allclose(dense.means, again.means) and np.allclose(dense.variances, again.variances)
 
 
 @given(st.integers(2, 12), st.integers(0, 10**6))
@@ -105,6 +112,9 @@ def test_not_walk_summable_diverges_with_a_warning_and_damping_helps_or_warns():
     ([[1.0, 0.5], [0.5, 1.0]], [1.0], ValueError, "shape"),
     ([[1.0, np.nan], [np.nan, 1.0]], [1.0, 1.0], ValueError, "nan"),
     ([[1.0, 0.5], [0.5, 1.0]], [1.0, np.inf], ValueError, "nan or inf"),
+    ([[1.0, 0.5], [0.5, 1.0]], [np.nan, 1.0], ValueError, "h holds nan"),
+    ([[1.0, 0.5], [0.5, -2.0]], [1.0, 1.0], ValueError, r"Q\[1, 1\] = -2"),
+    ([[1.0, 0.5], [0.5, 1.0]], [1.0, 1.0, 1.0], ValueError, "h must have shape \\(2,\\)"),
     ([1.0, 2.0], [1.0, 1.0], ValueError, "square matrix"),
     ("Q", [1.0], TypeError, "square matrix of numbers"),
 ])
@@ -122,3 +132,14 @@ def test_bad_options_are_named():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert gaussian_bp.solve(Q, h).converged  # no edges: exact at once, no warning
+
+
+@pytest.mark.parametrize("Q, message", [
+    ([[1.0, 0.5], [0.4, 1.0]], "symmetric"),
+    ([[0.0, 0.5], [0.5, 1.0]], "positive diagonal"),
+    ([[1.0, np.nan], [np.nan, 1.0]], "nan"),
+])
+def test_walk_summability_checks_Q_as_solve_does(Q, message):
+    for function in (gaussian_bp.walk_summable, gaussian_bp.partial_correlation_radius):
+        with pytest.raises(ValueError, match=message):
+            function(Q)

@@ -18,6 +18,7 @@ Two kinds live here:
 
 from . import (
     computation,  # 01_computation_as_equations
+    elimination_gaussian,  # noqa: F401  (13_elimination_and_gaussian_bp)
     exercise,
     first_steps,  # 00_start_here
     iterative_adjoints,  # 06_adjoints_converging

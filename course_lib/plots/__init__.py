@@ -17,7 +17,7 @@ Split by what they draw; every public name is re-exported here, so ``plots.spy(.
 | :mod:`~course_lib.plots.log_axes` | plain-text log tick labels |
 """
 
-from course_lib.plots import palette
+from course_lib.plots import elimination, palette  # noqa: F401  (elimination: lesson 13)
 from course_lib.plots.bars import (
     marginal_bars,
     marginal_dots,

@@ -11,6 +11,7 @@ r"""Thin ipywidgets wrappers around :mod:`course_lib.plots`.
 Every public name is re-exported here: ``widgets.ipf_explorer(...)``.
 """
 
+from course_lib.widgets.elimination import elimination_explorer, grid_orders  # noqa: F401  (13)
 from course_lib.widgets.panels import DescribedPNG, Frames, live_panel, panel, png_image
 from course_lib.widgets.probability import (
     BPRun,

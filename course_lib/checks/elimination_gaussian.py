@@ -1,0 +1,148 @@
+r"""Exercise checks for notebooks/13_elimination_and_gaussian_bp.ipynb (built on :mod:`.exercise`).
+
+Exercise 1 writes one Gaussian BP message from the integral; exercise 2 the fill-in and induced
+width of an elimination order on a graph.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+import scipy.linalg
+
+from course_lib import elimination, gaussian_bp, junction_tree
+from course_lib.factor_graph import FactorGraph
+
+from .exercise import agree, array, call, forbidding, fresh_rng, ok
+
+__all__ = ["gaussian_message", "fill_in_function"]
+
+_SOLVERS = {"np.linalg.solve": np.linalg.solve, "np.linalg.inv": np.linalg.inv,
+            "np.linalg.pinv": np.linalg.pinv, "scipy.linalg.solve": scipy.linalg.solve,
+            "scipy.linalg.inv": scipy.linalg.inv, "gaussian_bp.solve": gaussian_bp.solve}
+_ELIMINATION = {"bp.eliminate": elimination.eliminate,
+                "elimination.min_fill_order": elimination.min_fill_order,
+                "elimination.min_degree_order": elimination.min_degree_order,
+                "junction_tree.calibrate": junction_tree.calibrate}
+
+
+def _random_tree_precision(rng: np.random.Generator, n: int) -> np.ndarray:
+    r"""A random tree's precision matrix: diagonally dominant, couplings of either sign."""
+    Q = np.diag(rng.uniform(2.0, 4.0, n))
+    for k in range(1, n):
+        parent = int(rng.integers(k))
+        Q[k, parent] = Q[parent, k] = rng.uniform(0.3, 1.0) * rng.choice([-1, 1])
+    perm = rng.permutation(n)
+    return Q[np.ix_(perm, perm)]
+
+
+def _pair(got, what: str) -> tuple[float, float]:
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        raise AssertionError(f"{what} should return the pair (P, H) of two numbers, got {got!r}")
+    return float(array(got[0], f"{what}'s P")), float(array(got[1], f"{what}'s H"))
+
+
+def gaussian_message(message: Callable, rng: np.random.Generator | int | None = None) -> None:
+    r"""``message(Q, h, i, j, P_in, H_in)`` returns (P_{i→j}, H_{i→j}) from the incoming
+    messages ``P_in[(k, i)]``, ``H_in[(k, i)]`` of every neighbour k of i:
+
+        P_{i→j} = −Q_ij² / P_{i∖j},   H_{i→j} = −Q_ij H_{i∖j} / P_{i∖j},
+        P_{i∖j} = Q_ii + Σ_{k∈N(i)∖j} P_{k→i},   H_{i∖j} = h_i + Σ_{k∈N(i)∖j} H_{k→i}.
+
+    Tried message by message on fresh random trees (every directed edge, random incoming
+    messages), then used for whole flooding runs whose beliefs must be Q⁻¹h and diag Q⁻¹;
+    no matrix solves or inverses.
+    """
+    r = fresh_rng(rng)
+    for _ in range(3):
+        n = int(r.integers(4, 8))
+        Q = _random_tree_precision(r, n)
+        h = r.normal(size=n)
+        edges = [(i, j) for i in range(n) for j in range(n) if i != j and Q[i, j] != 0]
+        P_in = {e: float(r.uniform(-0.3, 0.8)) for e in edges}
+        H_in = {e: float(r.normal()) for e in edges}
+        expected = {}
+        for i, j in edges:  # the oracle, by the Schur complement of x_i in (x_i, x_j)
+            cavity_P = Q[i, i] + sum(P_in[(k, i)] for k in range(n) if (k, i) in P_in and k != j)
+            cavity_H = h[i] + sum(H_in[(k, i)] for k in range(n) if (k, i) in H_in and k != j)
+            block = np.array([[cavity_P, Q[i, j]], [Q[i, j], 0.0]])
+            expected[i, j] = (block[1, 1] - block[1, 0] * block[0, 1] / block[0, 0],
+                              0.0 - block[1, 0] * cavity_H / block[0, 0])
+        with forbidding(_SOLVERS, "derive the message from the integral, without solving "
+                        "Q x = h", message):
+            answers = {(i, j): call(message, Q.copy(), h.copy(), i, j, dict(P_in), dict(H_in),
+                                    name="message") for i, j in edges}
+        for i, j in edges:
+            P, H = _pair(answers[i, j], "message")
+            agree(P, expected[i, j][0], f"P_{{{i}→{j}}}", rtol=1e-9)
+            agree(H, expected[i, j][1], f"H_{{{i}→{j}}}", rtol=1e-9)
+        # whole runs: on a tree, diameter + 1 flooding rounds give the exact beliefs
+        P_msg = dict.fromkeys(edges, 0.0)
+        H_msg = dict.fromkeys(edges, 0.0)
+        with forbidding(_SOLVERS, "derive the message from the integral", message):
+            for _ in range(n):
+                new = {e: _pair(call(message, Q.copy(), h.copy(), *e, P_msg, H_msg,
+                                     name="message"), "message") for e in edges}
+                P_msg = {e: v[0] for e, v in new.items()}
+                H_msg = {e: v[1] for e, v in new.items()}
+        P_node = np.array([Q[i, i] + sum(P_msg[(k, i)] for k in range(n) if (k, i) in P_msg)
+                           for i in range(n)])
+        H_node = np.array([h[i] + sum(H_msg[(k, i)] for k in range(n) if (k, i) in H_msg)
+                           for i in range(n)])
+        agree(H_node / P_node, np.linalg.solve(Q, h), "means H_i / P_i after a BP run on a tree")
+        agree(1 / P_node, np.diag(np.linalg.inv(Q)), "variances 1 / P_i after a BP run on a tree")
+    ok("one Gaussian BP message from the integral: every message, and exact beliefs on trees")
+
+
+def _normalised_edges(got, what: str) -> set[frozenset]:
+    try:
+        edges = {frozenset(e) for e in got}
+    except TypeError:
+        raise AssertionError(f"{what} should be a set of edges {{u, w}}, got {got!r}") from None
+    for e in edges:
+        if len(e) != 2:
+            raise AssertionError(f"{what} holds {set(e)!r}, which is not an edge between two "
+                                 "variables")
+    return edges
+
+
+def _random_graph(rng: np.random.Generator) -> tuple[list[str], list[tuple[str, str]]]:
+    n = int(rng.integers(5, 10))
+    names = [f"v{k}" for k in range(n)]
+    pairs = list(itertools.combinations(names, 2))
+    keep = rng.random(len(pairs)) < rng.uniform(0.25, 0.5)
+    return names, [p for p, k in zip(pairs, keep) if k]
+
+
+def fill_in_function(fill_in: Callable, rng: np.random.Generator | int | None = None) -> None:
+    r"""``fill_in(edges, order)`` returns (the fill-in edges, the induced width) of eliminating
+    the vertices in ``order`` from the graph with ``edges``: eliminating v joins its remaining
+    neighbours pairwise; the new pairs are the fill-in, and the width is max |N(v)| at
+    elimination. Compared with :func:`course_lib.elimination.eliminate` on fresh random graphs
+    and orders; without calling it (or the library's orders)."""
+    r = fresh_rng(rng)
+    for _ in range(6):
+        names, edges = _random_graph(r)
+        order = [str(v) for v in r.permutation(names)]
+        fg = FactorGraph(dict.fromkeys(names, 2))
+        for v in names:
+            fg.add_factor((v,), np.ones(2))
+        for u, w in edges:
+            fg.add_factor((u, w), np.ones((2, 2)))
+        expected = elimination.eliminate(fg, order)
+        with forbidding(_ELIMINATION, "eliminate the vertices yourself", fill_in):
+            got = call(fill_in, list(edges), list(order), name="fill_in")
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+            raise AssertionError(f"fill_in should return (fill-in edges, induced width), got "
+                                 f"{got!r}")
+        fill = _normalised_edges(got[0], "the fill-in")
+        if fill != expected.fill_in:
+            extra = sorted(sorted(e) for e in fill - expected.fill_in)
+            missing = sorted(sorted(e) for e in expected.fill_in - fill)
+            raise AssertionError(f"the fill-in of {len(edges)} edges in order {' '.join(order)} "
+                                 f"is off: {len(missing)} edges missing (e.g. {missing[:1]}), "
+                                 f"{len(extra)} too many (e.g. {extra[:1]})")
+        agree(got[1], expected.induced_width, f"the induced width of order {' '.join(order)}")
+    ok("the fill-in and the induced width of an elimination order")
