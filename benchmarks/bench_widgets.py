@@ -40,12 +40,10 @@ from targets import Target  # noqa: E402
 
 from course_lib import iterative, lagrange, spn, widgets  # noqa: E402
 from course_lib.factor_graph import ising_model  # noqa: E402
+from course_lib.figures import SMALL_NETWORK, SMALL_POINT  # noqa: E402  (the lessons' network)
 from course_lib.graph import Graph  # noqa: E402
 
 TARGET_MS = 50.0
-SMALL_NETWORK = [("z5", "z1*z3"), ("z6", "sigmoid(z5)"), ("z7", "z6*z4"),
-                 ("z8", "exp(z7)/(exp(z7) + 1)"), ("z9", "-(z2*log(z8) + (1 - z2)*log(1 - z8))")]
-SMALL_POINT = {"z1": 0.5, "z2": 1.0, "z3": -0.8, "z4": 1.5}
 
 
 def lesson_graphs() -> dict:
