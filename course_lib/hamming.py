@@ -47,7 +47,7 @@ from course_lib.rng import as_generator
 __all__ = [
     "generator_matrix", "parity_check_matrix", "codewords", "encode", "syndrome",
     "binary_symmetric_channel", "parity_checks", "parity_factor_graph", "bit_posteriors_bp",
-    "bit_posteriors_exact", "decode_bp", "decode_map_bitwise", "bit_error_rate",
+    "bit_posteriors_exact", "decode_bp", "decode_map_bitwise", "bit_error_rate", "keep_every_word",
     "BIT_NAMES",
 ]
 
@@ -281,6 +281,19 @@ def _decode_words(words: np.ndarray, p: float, decoder: str, checks: str,
     for i, bits in zip(new, fresh):
         kept[keys[i]] = bits
     return np.array([kept[key] for key in keys]).reshape(len(words), 7)
+
+
+def keep_every_word(flip_probability: float, decoder: str = "bp", checks: str = "redundant",
+                    kept: dict | None = None) -> dict:
+    r"""Decode all 128 possible received words into ``kept`` (a dict, as :func:`bit_error_rate`
+    takes it; a new one if None) and return it: later rates at this p need no decoding."""
+    p = _probability(flip_probability, open_interval=True)
+    parity_checks(checks)  # validates checks
+    if decoder not in ("bp", "map", "none"):
+        raise ValueError(f"decoder must be one of ['bp', 'map', 'none'], got {decoder!r}")
+    kept = {} if kept is None else kept
+    _decode_words(assignments((2,) * 7), p, decoder, checks, kept)
+    return kept
 
 
 def bit_error_rate(flip_probability: float, n_words: int = 1000, decoder: str = "bp",

@@ -159,6 +159,10 @@ def test_bit_error_rate_equals_the_plain_simulation_and_keeps_decodes(decoder, c
         assert hm.bit_error_rate(p, n, decoder, seed=seed, checks=checks, kept=kept) == expected
     assert kept and all(key[0] == decoder and key[2] in (0.07, 0.31) for key in kept)
     assert len(kept) <= 2 * 128                     # each distinct word once per p
+    assert hm.keep_every_word(0.07, decoder, checks, kept) is kept
+    assert sum(key[2] == 0.07 for key in kept) == 128
+    assert hm.bit_error_rate(0.07, 40, decoder, seed=1, checks=checks, kept=kept) == \
+        plain_bit_error_rate(0.07, 40, decoder, 1, checks)
     with pytest.raises(TypeError, match="kept must be a dict"):
         hm.bit_error_rate(0.1, 5, decoder, checks=checks, kept=[])
 

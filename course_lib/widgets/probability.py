@@ -258,13 +258,20 @@ def hamming_explorer(flip_probability: float = 0.1, n_words: int = 20, seed: int
 
     kept: dict = {}  # every received word's decode, per decoder and p (hamming keeps them)
 
+    seen_p: dict[float, bool] = {}  # p -> every word decoded at p
+
     def decode(key: tuple[float, int]) -> dict[str, float]:
         p, n = key
+        if p in seen_p and not seen_p[p]:  # p met again with other words: decode all 128 now
+            for dec, ch in decoders.values():
+                hamming.keep_every_word(p, dec, ch, kept)
+        seen_p[p] = p in seen_p
         return {name: hamming.bit_error_rate(p, n_words=n, decoder=dec, seed=seed, checks=ch,
                                              kept=kept)
                 for name, (dec, ch) in decoders.items()}
 
-    decoded = Results(decode)  # a (p, words) seen before is free; a word seen before at p too
+    decoded = Results(decode)  # a (p, words) seen before is free, and so is any words at a p
+    # moved to twice (the slider of words: one change decodes the rest, the others draw only)
 
     def rates(state: dict) -> dict[str, float]:
         p = round(min(max(float(state["crossover p"]), 0.01), 0.4), 6)
