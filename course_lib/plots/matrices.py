@@ -176,7 +176,7 @@ def solution_column(values, labels: Iterable[str] | None = None, current: int | 
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
-        ax.set_title(title)
+        ax.set_title(title).set_zorder(0.9)  # under the rows (1), clear of them: drawn once
 
     def text() -> str:
         rows = "; ".join(t.get_text() for t in ax.texts)
