@@ -56,9 +56,13 @@ from course_lib.bp_messages import (
     bethe_log_partition,
     compile_plan,
     factor_log_beliefs,
+    factor_steps,
     send_factor_messages,
     send_variable_messages,
+    split_batches,
+    uniform_messages,
     variable_log_beliefs,
+    variable_steps,
 )
 from course_lib.bp_schedules import chain_messages, chain_order, tree_steps
 from course_lib.elimination import EliminationResult, eliminate
@@ -66,7 +70,7 @@ from course_lib.factor_graph import FactorGraph
 from course_lib.junction_tree import junction_tree_marginals  # noqa: F401  (lesson 13)
 from course_lib.max_product import max_product  # noqa: F401  (lesson 12: MAP on a tree)
 
-__all__ = ["BPResult", "belief_propagation", "exact_marginals", "exact_log_partition", "eliminate",
+__all__ = ["BPResult", "belief_propagation", "flood", "exact_marginals", "exact_log_partition", "eliminate",
            "EliminationResult"]
 
 SCHEDULES = ("flooding", "tree")
@@ -131,6 +135,8 @@ class BPResult:
     history: list[dict[str, np.ndarray]]
     residuals: list[float]
     schedule: str
+    damping: float = field(repr=False)
+    tol: float = field(repr=False)
     _plan: Plan = field(repr=False, compare=False)
     _log_fv: np.ndarray = field(repr=False, compare=False)
     _log_vf: np.ndarray = field(repr=False, compare=False)
@@ -180,9 +186,96 @@ def _beliefs_dict(plan: Plan, log_b: np.ndarray) -> dict[str, np.ndarray]:
     return {v: b[i, :c] for i, (v, c) in enumerate(zip(plan.names, plan.card))}
 
 
+def flood(plan: Plan, log_fv: np.ndarray, log_vf: np.ndarray, max_iters: int, damping: float,
+          tol: float, copies: int = 1, residuals: list | None = None, history: list | None = None,
+          iterations: int = 0, idle: np.ndarray | None = None
+          ) -> tuple[np.ndarray, int, np.ndarray]:
+    r"""Flooding iterations from the messages given, until converged or ``max_iters`` in all.
+
+    One iteration: every μ_{a→x} from the current μ_{x→a} (damped), then every μ_{x→a}.
+    ``log_vf`` is updated in place; returns ``(log_fv, iterations, converged)``, ``converged``
+    one flag per copy. ``residuals``/``history`` (lists) receive the largest message change
+    and the beliefs of each iteration; ``iterations`` counts the ones already run.
+
+    ``copies``: the plan may be that many disjoint copies of one graph laid out one after the
+    other (copy c owns the c-th of ``copies`` equal runs of edges), e.g. one decoder graph per
+    received word. Each copy then stops on its own, when its own largest change is below
+    ``tol``, and keeps its messages from then on: each copy ends with exactly the messages a
+    run on it alone ends with (its numbers never meet another copy's). ``idle``: a flag per
+    copy, True for copies not to run at all (placeholders filling a batch).
+    """
+    n_edges = len(plan.edge_var)
+    if n_edges % copies:
+        raise ValueError(f"{n_edges} edges do not split into {copies} equal copies")
+    log_keep = math.log(damping) if damping > 0 else None
+    log_fresh = math.log1p(-damping)
+    fv = np.exp(log_fv)
+    done = np.full(copies, n_edges == 0) if idle is None else np.array(idle, dtype=bool)
+    rows = [len(edges) // copies for _, _, edges in plan.all_factor_batches]
+    factor_batches = split_batches(plan.all_factor_batches, rows) if copies > 1 \
+        else plan.all_factor_batches
+    variable_step, computed = plan.inner_variables, copies
+    while not done.all() and iterations < max_iters:
+        if 2 * int((~done).sum()) <= computed:  # send along the unconverged copies' edges only
+            batches, variable_step = _restricted_sends(plan, np.repeat(~done, n_edges // copies))
+            factor_batches, computed = split_batches(batches, rows), int((~done).sum())
+        new_fv = log_fv.copy()
+        new_fv[plan.unary_edges] = plan.unary_log  # μ_{a→x} = f_a for one-variable a
+        send_factor_messages(plan, log_vf, new_fv, factor_batches)
+        if log_keep is not None:  # μ ← (1 − d) μ_computed + d μ_old
+            new_fv = np.logaddexp(log_fresh + new_fv, log_keep + log_fv)
+        new_prob = np.exp(new_fv)
+        change = np.abs(new_prob - fv).reshape(copies, -1).max(axis=1)
+        if done.any():  # converged copies keep their messages
+            frozen = np.repeat(done, n_edges // copies)
+            new_fv[frozen], new_prob[frozen], change[done] = log_fv[frozen], fv[frozen], 0.0
+        if residuals is not None:
+            residuals.append(float(change.max()))
+        log_fv, fv = new_fv, new_prob
+        # μ_{x→a} for factors of one variable are used only at the end (b_a, Bethe)
+        send_variable_messages(plan, log_fv, log_vf, variable_step)
+        iterations += 1
+        done |= change < tol
+        if history is not None:
+            history.append(_beliefs_dict(plan, variable_log_beliefs(plan, log_fv)))
+    return log_fv, iterations, done
+
+
+def _restricted_sends(plan: Plan, on: np.ndarray) -> tuple[list, object]:
+    r"""The flooding sends (factor batches, variable step) along the edges where ``on`` holds."""
+    edges = np.flatnonzero(on)
+    inner = plan.inner_variables.send if plan.inner_variables is not None else edges[:0]
+    inner = inner[on[inner]]
+    return (factor_steps(plan, edges, np.zeros(len(edges), np.intp)).get(0, []),
+            variable_steps(plan, inner, np.zeros(len(inner), np.intp)).get(0))
+
+
+def _check_resume(resume, plan: Plan, max_iters, damping, tol, schedule) -> None:
+    r"""A run to resume: unconverged flooding on the same graph and evidence, fewer iterations."""
+    if not isinstance(resume, BPResult):
+        raise TypeError(f"resume must be a BPResult, got {type(resume).__name__}")
+    old = resume._plan
+    same = (old.names == plan.names and old.scopes == plan.scopes
+            and np.array_equal(old.local_log, plan.local_log)
+            and len(old.shape_groups) == len(plan.shape_groups)
+            and all(np.array_equal(a.log_tables, b.log_tables)
+                    for a, b in zip(old.shape_groups, plan.shape_groups)))
+    if not same:
+        raise ValueError("resume is a run of another graph or other evidence")
+    if schedule != "flooding" or resume.schedule != "flooding" or resume.converged:
+        raise ValueError("only an unconverged flooding run can be resumed")
+    if resume.iterations > max_iters:
+        raise ValueError(f"resume ran {resume.iterations} iterations, more than max_iters="
+                         f"{max_iters}")
+    if (resume.damping, resume.tol) != (damping, tol):
+        raise ValueError(f"resume ran with damping={resume.damping}, tol={resume.tol}; got "
+                         f"damping={damping}, tol={tol}")
+
+
 def belief_propagation(fg: FactorGraph, evidence: Mapping[str, int] | None = None,
                        max_iters: int = 200, damping: float = 0.0, tol: float = 1e-10,
-                       schedule: str = "flooding", record_history: bool = True) -> BPResult:
+                       schedule: str = "flooding", record_history: bool = True,
+                       resume: BPResult | None = None) -> BPResult:
     r"""Sum–product belief propagation in log space; exact marginals and ``log Z`` on a tree.
 
         μ_{a→x}(x) = Σ_{x_a∖x} f_a(x_a) Π_{y∈N(a)∖x} μ_{y→a}(y),    μ_{x→a}(x) = Π_{b∈N(x)∖a} μ_{b→x}(x)
@@ -194,22 +287,33 @@ def belief_propagation(fg: FactorGraph, evidence: Mapping[str, int] | None = Non
     (``ValueError`` naming a cycle otherwise). If flooding does not converge the result has
     ``converged=False`` and a ``RuntimeWarning`` is issued. ``ValueError`` for evidence of
     probability zero. See :class:`BPResult` for the fields.
+
+    ``resume``: an unconverged flooding run of the same graph, evidence, damping and tol with
+    at most ``max_iters`` iterations; flooding goes on from its messages, so the result is the
+    run of ``max_iters`` iterations from the start, without repeating the first ones.
     """
     fg = _check_graph(fg)
     ev = fg.check_evidence(evidence)
     _check_options(max_iters, damping, tol, schedule)
     plan = compile_plan(fg, ev)
+    if resume is not None:
+        _check_resume(resume, plan, max_iters, damping, tol, schedule)
+        if record_history and len(resume.history) != resume.iterations + 1:
+            raise ValueError("resume kept no history: run it with record_history=True")
     chain = chain_order(plan) if schedule == "tree" else None
     steps = tree_steps(fg, plan) if schedule == "tree" and chain is None else None
-    n_edges = len(plan.edge_var)
-    valid = np.arange(plan.width) < plan.card[plan.edge_var][:, None]
-    log_fv = np.where(valid, -np.log(plan.card[plan.edge_var])[:, None], -np.inf)  # uniform
-    log_vf = np.where(valid, 0.0, -np.inf)
-    history, residuals = [], []
+    if resume is not None:
+        log_fv, log_vf = resume._log_fv.copy(), resume._log_vf.copy()
+        history = list(resume.history) if record_history else []
+        residuals = list(resume.residuals)
+    else:
+        log_fv, log_vf = uniform_messages(plan)
+        history, residuals = [], []
     try:
-        send_variable_messages(plan, log_fv, log_vf, plan.all_variables)
-        if record_history:
-            history.append(_beliefs_dict(plan, variable_log_beliefs(plan, log_fv)))
+        if resume is None:
+            send_variable_messages(plan, log_fv, log_vf, plan.all_variables)
+            if record_history:
+                history.append(_beliefs_dict(plan, variable_log_beliefs(plan, log_fv)))
         if chain is not None:  # forward–backward: two substitutions over log-sum-exp blocks
             chain_messages(fg, plan, chain, log_fv)
             send_variable_messages(plan, log_fv, log_vf, plan.all_variables)
@@ -223,25 +327,11 @@ def belief_propagation(fg: FactorGraph, evidence: Mapping[str, int] | None = Non
                     send_variable_messages(plan, log_fv, log_vf, step)
             iterations, converged = 1, True
         else:
-            iterations, converged = 0, n_edges == 0
-            log_keep = math.log(damping) if damping > 0 else None
-            log_fresh = math.log1p(-damping)
-            fv = np.exp(log_fv)
-            while not converged and iterations < max_iters:
-                new_fv = log_fv.copy()
-                new_fv[plan.unary_edges] = plan.unary_log  # μ_{a→x} = f_a for one-variable a
-                send_factor_messages(plan, log_vf, new_fv, plan.all_factor_batches)
-                if log_keep is not None:  # μ ← (1 − d) μ_computed + d μ_old
-                    new_fv = np.logaddexp(log_fresh + new_fv, log_keep + log_fv)
-                new_prob = np.exp(new_fv)
-                residuals.append(float(np.max(np.abs(new_prob - fv))))
-                log_fv, fv = new_fv, new_prob
-                # μ_{x→a} for factors of one variable are used only at the end (b_a, Bethe)
-                send_variable_messages(plan, log_fv, log_vf, plan.inner_variables)
-                iterations += 1
-                converged = residuals[-1] < tol
-                if record_history:
-                    history.append(_beliefs_dict(plan, variable_log_beliefs(plan, log_fv)))
+            start = resume.iterations if resume is not None else 0
+            log_fv, iterations, done = flood(
+                plan, log_fv, log_vf, max_iters, damping, tol, residuals=residuals,
+                history=history if record_history else None, iterations=start)
+            converged = bool(done.all())
             send_variable_messages(plan, log_fv, log_vf, plan.all_variables)
         log_b_var = variable_log_beliefs(plan, log_fv)
         factor_beliefs = []
@@ -270,6 +360,8 @@ def belief_propagation(fg: FactorGraph, evidence: Mapping[str, int] | None = Non
         history=history,
         residuals=residuals,
         schedule=schedule,
+        damping=damping,
+        tol=tol,
         _plan=plan,
         _log_fv=log_fv,
         _log_vf=log_vf,

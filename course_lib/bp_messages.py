@@ -140,6 +140,27 @@ def factor_steps(plan: Plan, send: np.ndarray, level: np.ndarray) -> dict[int, l
     return steps
 
 
+#: Arrays with fewer entries are reduced by ``np.logaddexp.reduce``, larger ones by the max shift.
+SMALL_REDUCTION = 4096
+
+
+def split_batches(batches: list, rows_per_copy: list[int]) -> list:
+    r"""Factor batches of a plan of disjoint copies, cut so each piece sums as one copy would.
+
+    ``rows_per_copy[k]``: the rows one copy has in batch k. A piece holds whole copies' worth of
+    rows: as many as stay below :data:`SMALL_REDUCTION` entries if one copy's rows do, else
+    exactly one copy's worth; so :func:`logsumexp_kept` takes the same path for every row as
+    in a run of one copy alone (its rows' numbers are then the same, to the last bit).
+    """
+    pieces = []
+    for (tables, others, edges), rows in zip(batches, rows_per_copy):
+        one = rows * int(np.prod(tables.shape[1:]))  # entries of one copy's rows
+        step = rows * max(1, (SMALL_REDUCTION - 1) // one) if one < SMALL_REDUCTION else rows
+        pieces += [(tables[i:i + step], others[i:i + step], edges[i:i + step])
+                   for i in range(0, len(edges), step)]
+    return pieces
+
+
 def logsumexp_kept(a: np.ndarray, axis) -> np.ndarray:
     r"""log Σ exp(a) over ``axis`` (kept as size-1 axes), safe for −inf entries.
 
@@ -148,7 +169,7 @@ def logsumexp_kept(a: np.ndarray, axis) -> np.ndarray:
     chains): small arrays use ``np.logaddexp.reduce``, large ones the max shift
     log Σ exp(a) = m + log Σ exp(a − m), m = max a (one exp per entry instead of two).
     """
-    if a.size < 4096:
+    if a.size < SMALL_REDUCTION:
         return np.logaddexp.reduce(a, axis=axis, keepdims=True)
     m = np.max(a, axis=axis, keepdims=True)
     m = np.where(m == -np.inf, 0.0, m)  # an all-zero slice stays −inf below
@@ -242,6 +263,13 @@ def compile_plan(fg: FactorGraph, evidence: dict[str, int]) -> Plan:
     plan.inner_variables = variable_steps(plan, inner, zero[:len(inner)]).get(0)
     plan.all_factor_batches = factor_steps(plan, everything, zero).get(0, [])
     return plan
+
+
+def uniform_messages(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    r"""The starting messages: log μ_{a→x} = −log |x| (uniform), log μ_{x→a} = 0; −inf padded."""
+    valid = np.arange(plan.width) < plan.card[plan.edge_var][:, None]
+    log_fv = np.where(valid, -np.log(plan.card[plan.edge_var])[:, None], -np.inf)
+    return log_fv, np.where(valid, 0.0, -np.inf)
 
 
 # ---------------------------------------------------------------------- the two message kinds

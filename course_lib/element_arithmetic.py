@@ -9,8 +9,8 @@ both exact (`Products`):
   as 𝒜 and its factor c returned apart, for the caller to fold into its sum — so
   b_i − (−1)·𝒜x_j costs no pass to negate;
 * compositions 𝒜 @ ℬ in one column j with the same right factor ℬ (the same object) share
-  ℬ x_j, computed once — in an MLP's adjoint system Hadamard(Δ_i) λ_i serves the λ_{i−1}, W_i
-  and b_i rows, as hand-written backprop computes Δ_i ∘ λ_i once.
+  ℬ x_j, computed once — in an MLP's adjoint system Hadamard(D_i) λ_i serves the λ_{i−1}, W_i
+  and β_i rows, as hand-written backprop computes D_i ∘ λ_i once.
 """
 
 from __future__ import annotations

@@ -36,12 +36,13 @@ def ising_model(n: int, edges: Iterable[tuple[int, int]], coupling, field=0.0,
                 prefix: str = "x") -> FactorGraph:
     r"""Binary pairwise model on spins ``s_i = 2 x_i − 1 ∈ {−1, +1}`` (state 0 ↔ −1).
 
-        p(x) ∝ exp( Σ_{(i,j) ∈ edges} J_ij s_i s_j + Σ_i h_i s_i )
+        p(x) ∝ exp( Σ_{(u,v) ∈ edges} θ_uv s_u s_v + Σ_u θ_u s_u )
 
-    One pairwise factor ``exp(J_ij s_i s_j)`` per edge and one unary factor ``exp(h_i s_i)``
-    per variable; variables are named ``f"{prefix}{i}"``. ``coupling`` J is a number or one
-    value per edge; ``field`` h a number or one value per variable. J < 0 (antiferromagnetic)
-    around an odd cycle is *frustrated*: not every coupling can be satisfied.
+    in its natural parameters: one pairwise factor ``exp(θ_uv s_u s_v)`` per edge and one
+    unary factor ``exp(θ_u s_u)`` per variable; variables are named ``f"{prefix}{u}"``.
+    ``coupling`` θ_uv is a number or one value per edge; ``field`` θ_u a number or one value
+    per variable. θ_uv < 0 (antiferromagnetic) around an odd cycle is *frustrated*: not every
+    coupling can be satisfied.
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
@@ -58,17 +59,17 @@ def ising_model(n: int, edges: Iterable[tuple[int, int]], coupling, field=0.0,
     spins = np.array([-1.0, 1.0])
     fg = FactorGraph({f"{prefix}{i}": 2 for i in range(n)})
     for i in range(n):
-        fg.add_factor((f"{prefix}{i}",), np.exp(fields[i] * spins))  # exp(h_i s_i)
-    for (i, j), J in zip(edge_list, couplings):
+        fg.add_factor((f"{prefix}{i}",), np.exp(fields[i] * spins))  # exp(θ_u s_u)
+    for (i, j), theta in zip(edge_list, couplings):
         fg.add_factor((f"{prefix}{i}", f"{prefix}{j}"),
-                      np.exp(J * np.outer(spins, spins)))  # exp(J_ij s_i s_j)
+                      np.exp(theta * np.outer(spins, spins)))  # exp(θ_uv s_u s_v)
     return fg
 
 
 def ising_cycle(n: int, coupling, field=0.0) -> FactorGraph:
     r"""Ising model on a ring ``x0 – x1 – … – x_{n−1} – x0`` (a single loop, n ≥ 3).
 
-        p(x) ∝ exp( J Σ_i s_i s_{i+1 mod n} + Σ_i h_i s_i )
+        p(x) ∝ exp( Σ_u θ_{u,u+1} s_u s_{u+1 mod n} + Σ_u θ_u s_u )
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 3:
         raise ValueError(f"a cycle needs n ≥ 3 spins, got {n!r}")
@@ -78,7 +79,7 @@ def ising_cycle(n: int, coupling, field=0.0) -> FactorGraph:
 def ising_grid(rows: int, cols: int, coupling, field=0.0) -> FactorGraph:
     r"""Ising model on a ``rows × cols`` grid; spin ``(r, c)`` is variable ``x{r*cols + c}``.
 
-        p(x) ∝ exp( Σ_{neighbours i~j} J_ij s_i s_j + Σ_i h_i s_i )
+        p(x) ∝ exp( Σ_{neighbours u~v} θ_uv s_u s_v + Σ_u θ_u s_u )
 
     Edges are listed row by row: first the horizontal, then the vertical ones.
     """

@@ -23,11 +23,23 @@ corrects every single flip, and converges in a few iterations. The decoders defa
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import numbers
+import warnings
 
 import numpy as np
+from scipy.special import logsumexp
 
-from course_lib.bp import belief_propagation
+from course_lib.bp import belief_propagation, flood
+from course_lib.bp_messages import (
+    SMALL_REDUCTION,
+    Plan,
+    compile_plan,
+    send_variable_messages,
+    uniform_messages,
+    variable_log_beliefs,
+)
 from course_lib.enumeration import assignments
 from course_lib.factor_graph import FactorGraph
 from course_lib.rng import as_generator
@@ -35,7 +47,7 @@ from course_lib.rng import as_generator
 __all__ = [
     "generator_matrix", "parity_check_matrix", "codewords", "encode", "syndrome",
     "binary_symmetric_channel", "parity_checks", "parity_factor_graph", "bit_posteriors_bp",
-    "bit_posteriors_exact", "decode_bp", "decode_map_bitwise", "bit_error_rate",
+    "bit_posteriors_exact", "decode_bp", "decode_map_bitwise", "bit_error_rate", "keep_every_word",
     "BIT_NAMES",
 ]
 
@@ -179,6 +191,65 @@ def bit_posteriors_exact(received, flip_probability: float) -> np.ndarray:
     return weight @ words / weight.sum()
 
 
+#: Received words decoded together in one BP run (at most 128 words exist).
+WORDS_PER_RUN = 64
+
+
+@functools.cache
+def _copies_plan(checks: str) -> tuple[Plan, int]:
+    r"""The BP plan of as many disjoint copies of the decoder graph as one batch of words holds.
+
+    A batch holds as many words as keep the message arrays (2 entries an edge, 7 + Σ_j |check j|
+    edges a word) below ``SMALL_REDUCTION`` entries, the size below which a word's own run
+    normalises its messages the same way (``np.logaddexp.reduce``); the factor sends are cut to match
+    (:func:`course_lib.bp_messages.split_batches`). Each word then gets exactly the numbers
+    of its own run. The channel tables here are placeholders; a batch sets them
+    (``unary_log``). Kept per ``checks``: the structure never changes.
+    """
+    rows = parity_checks(checks)
+    copies = min(WORDS_PER_RUN, (SMALL_REDUCTION - 1) // (2 * (7 + int(rows.sum()))))
+    fg = FactorGraph({f"{name}_{c}": 2 for c in range(copies) for name in BIT_NAMES})
+    for c in range(copies):  # copy c: its 7 channel factors, then its checks (as one word's)
+        for name in BIT_NAMES:
+            fg.add_factor((f"{name}_{c}",), np.full(2, 0.5))
+        for row in rows:
+            fg.add_factor(tuple(f"{BIT_NAMES[i]}_{c}" for i in np.flatnonzero(row)),
+                          _parity_table(int(row.sum())))
+    return compile_plan(fg, {}), copies
+
+
+def _bit_posteriors_bp_words(words: np.ndarray, p: float, checks: str, max_iters: int = 500,
+                             damping: float = 0.0, tol: float = 1e-8) -> np.ndarray:
+    r""":func:`bit_posteriors_bp` of every row of ``words`` (W × 7), several words per BP run.
+
+    The words of a batch are disjoint copies of the decoder graph in one flooding run
+    (:func:`course_lib.bp.flood` with ``copies``), each stopping on its own: every row equals,
+    to the last bit, what :func:`bit_posteriors_bp` returns for that word
+    (``tests/test_hamming.py`` checks all 128 words).
+    """
+    template, copies = _copies_plan(checks)
+    posteriors = np.empty(words.shape)
+    for start in range(0, len(words), copies):
+        block = words[start:start + copies]
+        filled = np.concatenate([block, np.repeat(block[-1:], copies - len(block), axis=0)])
+        # (the copies past the block are idle placeholders)
+        likelihood = np.where(np.arange(2) == filled.reshape(-1, 1), 1 - p, p)  # p(y_i | x_i)
+        log_tables = np.log(likelihood)
+        plan = dataclasses.replace(  # as compile_plan normalises one-variable factors
+            template, unary_log=log_tables - logsumexp(log_tables, axis=1, keepdims=True))
+        log_fv, log_vf = uniform_messages(plan)
+        send_variable_messages(plan, log_fv, log_vf, plan.all_variables)
+        log_fv, _, done = flood(plan, log_fv, log_vf, max_iters, damping, tol, copies=copies,
+                                idle=np.arange(copies) >= len(block))
+        if not done[:len(block)].all():
+            warnings.warn(f"belief propagation did not converge in {max_iters} iterations for "
+                          f"{int((~done[:len(block)]).sum())} received words", RuntimeWarning,
+                          stacklevel=3)
+        beliefs = np.exp(variable_log_beliefs(plan, log_fv))[:, 1].reshape(copies, 7)
+        posteriors[start:start + len(block)] = beliefs[:len(block)]
+    return posteriors
+
+
 def decode_bp(received, flip_probability: float, checks: str = "redundant",
               max_iters: int = 500, damping: float = 0.0, tol: float = 1e-8) -> np.ndarray:
     r"""Bitwise decision from loopy BP: ``x̂_i = 1[P_BP(x_i = 1 | y) > 1/2]`` (7 bits).
@@ -195,32 +266,60 @@ def decode_map_bitwise(received, flip_probability: float) -> np.ndarray:
     return (bit_posteriors_exact(received, flip_probability) > 0.5).astype(int)
 
 
+def _decode_words(words: np.ndarray, p: float, decoder: str, checks: str,
+                  kept: dict) -> np.ndarray:
+    r"""The decoder's 7 bits for every row of ``words``; decodes already in ``kept`` are reused."""
+    keys = [(decoder, checks if decoder == "bp" else "", p, w.astype(np.int8).tobytes())
+            for w in words]
+    new = [i for i, key in enumerate(keys) if key not in kept]
+    if new and decoder == "bp":
+        fresh = (_bit_posteriors_bp_words(words[new], p, checks) > 0.5).astype(int)
+    elif new and decoder == "map":
+        fresh = np.array([decode_map_bitwise(y, p) for y in words[new]])
+    else:
+        fresh = words[new]
+    for i, bits in zip(new, fresh):
+        kept[keys[i]] = bits
+    return np.array([kept[key] for key in keys]).reshape(len(words), 7)
+
+
+def keep_every_word(flip_probability: float, decoder: str = "bp", checks: str = "redundant",
+                    kept: dict | None = None) -> dict:
+    r"""Decode all 128 possible received words into ``kept`` (a dict, as :func:`bit_error_rate`
+    takes it; a new one if None) and return it: later rates at this p need no decoding."""
+    p = _probability(flip_probability, open_interval=True)
+    parity_checks(checks)  # validates checks
+    if decoder not in ("bp", "map", "none"):
+        raise ValueError(f"decoder must be one of ['bp', 'map', 'none'], got {decoder!r}")
+    kept = {} if kept is None else kept
+    _decode_words(assignments((2,) * 7), p, decoder, checks, kept)
+    return kept
+
+
 def bit_error_rate(flip_probability: float, n_words: int = 1000, decoder: str = "bp",
-                   seed: int = 0, checks: str = "redundant") -> float:
+                   seed: int = 0, checks: str = "redundant", kept: dict | None = None) -> float:
     r"""Fraction of wrongly decoded *data* bits over ``n_words`` random words (seeded).
 
     Each word: 4 uniform data bits → :func:`encode` → :func:`binary_symmetric_channel` →
     decoder (``"bp"`` with the given ``checks``, ``"map"``, or ``"none"`` = read the received
     bits) → the first 4 bits compared with the data. The same seed gives the same words and
-    flips for every decoder.
+    flips for every decoder. A decoder sees only the received word y, so each distinct y is
+    decoded once (BP: several words per run, each word's numbers exactly its own run's);
+    ``kept``, a dict the caller holds, keeps those decodes from one call to the next.
     """
     p = _probability(flip_probability, open_interval=True)
     if isinstance(n_words, bool) or not isinstance(n_words, numbers.Integral) or n_words < 1:
         raise ValueError(f"n_words must be a positive integer, got {n_words!r}")
     parity_checks(checks)  # validates checks
-    decoders = {"bp": lambda y, p: decode_bp(y, p, checks), "map": decode_map_bitwise,
-                "none": lambda y, p: y}
-    if decoder not in decoders:
-        raise ValueError(f"decoder must be one of {sorted(decoders)}, got {decoder!r}")
+    if decoder not in ("bp", "map", "none"):
+        raise ValueError(f"decoder must be one of ['bp', 'map', 'none'], got {decoder!r}")
+    if kept is not None and not isinstance(kept, dict):
+        raise TypeError(f"kept must be a dict (or None), got {type(kept).__name__}")
     rng = as_generator(seed)
     data = rng.integers(0, 2, size=(n_words, 4))
     flips = rng.random((n_words, 7)) < p
-    errors = 0
-    decoded: dict[bytes, np.ndarray] = {}  # a decoder sees only y: decode each distinct y once
-    for d, flip in zip(data, flips):
-        received = encode(d) ^ flip.astype(int)
-        key = received.tobytes()
-        if key not in decoded:
-            decoded[key] = decoders[decoder](received, p)
-        errors += int(np.sum(decoded[key][:4] != d))
+    received = (data @ generator_matrix() % 2) ^ flips.astype(int)  # encode, then the channel
+    words, which = np.unique(received, axis=0, return_inverse=True)
+    decoded = _decode_words(words, p, decoder, checks, {} if kept is None else kept)
+    errors = int(np.sum(decoded[which.reshape(-1), :4] != data))
     return errors / (4 * n_words)

@@ -1,40 +1,40 @@
 r"""Gradients of a multilayer perceptron by one back substitution on operator-valued matrices.
 
-Following Edelman, Akyürek & Wang (2023). The network, for layers i = 1, …, L (in code,
-weights[i−1] is W_i and biases[i−1] is b_i):
+Following Edelman, Akyürek & Wang (2023). The network, for layers i = 1, …, m (in code,
+weights[i−1] is W_i and biases[i−1] is β_i):
 
     X_0 = x                          shape (n_0, batch)
-    X_i = h(W_i X_{i−1} + b_i)       W_i of shape (n_i, n_{i−1}), b_i of shape (n_i, 1)
+    X_i = g(W_i X_{i−1} + β_i)       W_i of shape (n_i, n_{i−1}), β_i of shape (n_i, 1)
 
-with h applied on every layer but the last, which is linear, and the loss
+with the activation g applied on every layer but the last, which is linear, and the loss
 
-    ℓ = ½ ‖X_L − y‖²_F.
+    ℓ = ½ ‖X_m − y‖²_F.
 
-Perturbing the parameters P = (W_1, b_1, …, W_L, b_L) perturbs each layer by
+Perturbing the parameters P = (W_1, β_1, …, W_m, β_m) perturbs each layer by
 
-    dX_i = Δ_i ∘ (W_i dX_{i−1} + dW_i X_{i−1} + db_i 1ᵀ),    Δ_i = h'(W_i X_{i−1} + b_i),
+    dX_i = D_i ∘ (W_i dX_{i−1} + dW_i X_{i−1} + dβ_i 1ᵀ),    D_i = g'(W_i X_{i−1} + β_i),
 
-(Δ_L = 1; for relu, h'(0) is taken as 0), a strictly lower-triangular system with operator
-elements,
+(D_m = 1; for relu, g'(0) is taken as 0), a strictly lower-triangular system with operator
+elements (Edelman et al. write J_X and J_P as L and D),
 
-    dX = L dX + D dP,    L[i, i−1] = Hadamard(Δ_i) @ LeftMultiply(W_i),
-                         D[i, W_i] = Hadamard(Δ_i) @ RightMultiply(X_{i−1}),
-                         D[i, b_i] = Hadamard(Δ_i) @ RightMultiply(1ᵀ).
+    dX = J_X dX + J_P dP,    J_X[i, i−1] = Hadamard(D_i) @ LeftMultiply(W_i),
+                             J_P[i, W_i] = Hadamard(D_i) @ RightMultiply(X_{i−1}),
+                             J_P[i, β_i] = Hadamard(D_i) @ RightMultiply(1ᵀ).
 
-Since dℓ = ⟨X_L − y, dX_L⟩ = ⟨g, (I − L)⁻¹ D dP⟩ with g = (0, …, 0, X_L − y), the gradient is
+Since dℓ = ⟨X_m − y, dX_m⟩ = ⟨r, (I − J_X)⁻¹ J_P dP⟩ with r = (0, …, 0, X_m − y), the gradient is
 
-    ∇_P ℓ = Dᵀ• λ,    where    (I − L)ᵀ• λ = g
+    ∇_P ℓ = J_Pᵀ• λ,    where    (I − J_X)ᵀ• λ = r
 
 is upper triangular: `substitution.backslash` solves it, and that solve is backpropagation.
 `gradients` makes it one solve: with the parameters as nodes of the computation, listed first,
-its Jacobian is J = [[0, 0], [D, L]], and the two equations above are the rows of
+its Jacobian is J = [[0, 0], [J_P, J_X]], and the two equations above are the rows of
 
-    (I − J)ᵀ• [∇_P ℓ; λ] = [[I, −Dᵀ•], [0, (I − L)ᵀ•]] [∇_P ℓ; λ] = [0; g],
+    (I − J)ᵀ• [∇_P ℓ; λ] = [[I, −J_Pᵀ•], [0, (I − J_X)ᵀ•]] [∇_P ℓ; λ] = [0; r],
 
 upper triangular again. (I − J)ᵀ• is −(Jᵀ − I), notebook 03's Lagrange matrix with operator
-elements. The code lists the nodes in the order they are computed, W_1, b_1, X_1, W_2, …: the
+elements. The code lists the nodes in the order they are computed, W_1, β_1, X_1, W_2, …: the
 same system with rows and columns permuted, still upper triangular, and back substitution then
-meets the unknowns in backprop's order, λ_L, ∂ℓ/∂b_L, ∂ℓ/∂W_L, λ_{L−1}, …
+meets the unknowns in backprop's order, λ_m, ∂ℓ/∂β_m, ∂ℓ/∂W_m, λ_{m−1}, …
 """
 
 from __future__ import annotations
@@ -67,11 +67,11 @@ def _sigmoid_slope(a: np.ndarray) -> np.ndarray:
 
 
 def _relu_slope(a: np.ndarray) -> np.ndarray:
-    return (a > 0).astype(float)  # h'(0) taken as 0
+    return (a > 0).astype(float)  # g'(0) taken as 0
 
 
-# name -> (h, h' written in terms of a = h(z), which the forward pass already holds).
-# Each h is a ufunc-like h(z, out=None), so the forward pass can overwrite z with h(z): large
+# name -> (g, g' written in terms of a = g(z), which the forward pass already holds).
+# Each g is a ufunc-like g(z, out=None), so the forward pass can overwrite z with g(z): large
 # temporaries cost page faults, and the pass makes one new array per layer, not three.
 ACTIVATIONS = MappingProxyType({
     "tanh": (np.tanh, _tanh_slope),
@@ -82,14 +82,14 @@ ACTIVATIONS = MappingProxyType({
 
 def forward(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
             activation: str = "tanh") -> list[np.ndarray]:
-    r"""The layer outputs [X_0, X_1, …, X_L]: X_0 = x, X_i = h(W_i X_{i−1} + b_i), X_L linear."""
+    r"""The layer outputs [X_0, X_1, …, X_m]: X_0 = x, X_i = g(W_i X_{i−1} + β_i), X_m linear."""
     weights, biases, x, _ = _check(weights, biases, x, None, activation)
     return _forward(weights, biases, x, activation)
 
 
 def loss(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
          y: np.ndarray, activation: str = "tanh") -> float:
-    r"""ℓ = ½ ‖X_L − y‖²_F, summed over the batch."""
+    r"""ℓ = ½ ‖X_m − y‖²_F, summed over the batch."""
     weights, biases, x, y = _check(weights, biases, x, y, activation)
     return _residual_and_loss(_forward(weights, biases, x, activation, y)[-1], y)[1]
 
@@ -97,12 +97,12 @@ def loss(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndar
 def perturbation_system(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
                         x: np.ndarray, activation: str = "tanh"
                         ) -> tuple[np.ndarray, np.ndarray]:
-    r"""The operator matrices (L, D) of dX = L dX + D dP at the given parameters.
+    r"""The operator matrices (J_X, J_P) of dX = J_X dX + J_P dP at the given parameters.
 
-    Rows are the layers dX_1 … dX_L; the columns of D are dW_1, db_1, …, dW_L, db_L.
-        L[i, i−1] = Hadamard(Δ_i) @ LeftMultiply(W_i),      Δ_i = h'(W_i X_{i−1} + b_i)
-        D[i, W_i] = Hadamard(Δ_i) @ RightMultiply(X_{i−1}),  D[i, b_i] = Hadamard(Δ_i) @ RightMultiply(1ᵀ)
-    with no Hadamard factor on the linear last layer (Δ_L = 1). Zeros are None.
+    Rows are the layers dX_1 … dX_m; the columns of J_P are dW_1, dβ_1, …, dW_m, dβ_m.
+        J_X[i, i−1] = Hadamard(D_i) @ LeftMultiply(W_i),      D_i = g'(W_i X_{i−1} + β_i)
+        J_P[i, W_i] = Hadamard(D_i) @ RightMultiply(X_{i−1}),  J_P[i, β_i] = Hadamard(D_i) @ RightMultiply(1ᵀ)
+    with no Hadamard factor on the linear last layer (D_m = 1). Zeros are None.
     """
     weights, biases, x, _ = _check(weights, biases, x, None, activation)
     return _perturbation_system(weights, _forward(weights, biases, x, activation), activation)
@@ -111,18 +111,18 @@ def perturbation_system(weights: Sequence[np.ndarray], biases: Sequence[np.ndarr
 def gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
               y: np.ndarray, activation: str = "tanh", snapshots: int | None = None
               ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    r"""(∂ℓ/∂W_i, ∂ℓ/∂b_i) for every layer, by one back substitution on the operator system
+    r"""(∂ℓ/∂W_i, ∂ℓ/∂β_i) for every layer, by one back substitution on the operator system
 
-        [ I   −Dᵀ•      ] [∇_P ℓ]   [      0       ]
-        [ 0   (I − L)ᵀ• ] [  λ  ] = [(0, …, X_L − y)],
+        [ I   −J_Pᵀ•      ] [∇_P ℓ]   [      0       ]
+        [ 0   (I − J_X)ᵀ• ] [  λ  ] = [(0, …, X_m − y)],
 
-    whose rows say (I − L)ᵀ• λ = g and ∇_P ℓ = Dᵀ• λ. Only ∇_P ℓ is kept (`keep=`): each λ_i
-    is let go once Δ_i ∘ λ_i has been formed, as hand-written backprop lets its δ_i go.
+    whose rows say (I − J_X)ᵀ• λ = r and ∇_P ℓ = J_Pᵀ• λ. Only ∇_P ℓ is kept (`keep=`): each λ_i
+    is let go once D_i ∘ λ_i has been formed, as hand-written backprop lets its δ_i go.
 
     snapshots=k: keep at most k layer inputs X_i and recompute the others, following the optimal
-    binomial schedule `checkpoint.schedule(L, k)`. The same system is then solved in segments:
-    reversing layer i is one back substitution on its rows (∂ℓ/∂W_i, ∂ℓ/∂b_i, λ_{i−1}, given
-    λ_i), after recomputing X_i from the stored X_{i−1}. Same gradients; k ≥ L stores all.
+    binomial schedule `checkpoint.schedule(m, k)`. The same system is then solved in segments:
+    reversing layer i is one back substitution on its rows (∂ℓ/∂W_i, ∂ℓ/∂β_i, λ_{i−1}, given
+    λ_i), after recomputing X_i from the stored X_{i−1}. Same gradients; k ≥ m stores all.
     """
     weights, biases, x, y = _check(weights, biases, x, y, activation)
     if snapshots is not None:
@@ -166,7 +166,7 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.nda
         for W, dW in zip(weights, dweights, strict=True):
             W -= learning_rate * dW  # W_i ← W_i − η ∂ℓ/∂W_i
         for b, db in zip(biases, dbiases, strict=True):
-            b -= learning_rate * db  # b_i ← b_i − η ∂ℓ/∂b_i
+            b -= learning_rate * db  # β_i ← β_i − η ∂ℓ/∂β_i
     return weights, biases, losses
 
 
@@ -175,12 +175,12 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.nda
 
 def _forward(weights: list, biases: list, x: np.ndarray, activation: str,
              y: np.ndarray | None = None) -> list[np.ndarray]:
-    r"""[X_0, …, X_L], checking each Z_i = W_i X_{i−1} + b_i for nan and inf before h acts.
+    r"""[X_0, …, X_m], checking each Z_i = W_i X_{i−1} + β_i for nan and inf before g acts.
 
-    That check is also the input check: in IEEE arithmetic a nan or ±inf among W_i, b_i and
+    That check is also the input check: in IEEE arithmetic a nan or ±inf among W_i, β_i and
     X_{i−1} makes Z_i non-finite (each W_i[k, j] X_{i−1}[j, c] enters the sum, and ±inf·0 is
     nan), so only then are the inputs scanned, to name the culprit (`_blame`). Z_i is checked
-    before h because a saturating h would hide an inf: tanh(inf) = 1.
+    before g because a saturating g would hide an inf: tanh(inf) = 1.
     """
     outputs = [x]
     for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
@@ -193,17 +193,17 @@ def _forward(weights: list, biases: list, x: np.ndarray, activation: str,
 
 def _layer(W: np.ndarray, b: np.ndarray, X: np.ndarray, activation: str, last: bool,
            blame: Callable[[], ValueError]) -> np.ndarray:
-    r"""X_i = h(W_i X_{i−1} + b_i), linear when `last`; raises blame() if Z_i is not finite."""
+    r"""X_i = g(W_i X_{i−1} + β_i), linear when `last`; raises blame() if Z_i is not finite."""
     with np.errstate(over="ignore", invalid="ignore"):  # checked just below
         z = W @ X
-        z += b  # Z_i = W_i X_{i−1} + b_i
+        z += b  # Z_i = W_i X_{i−1} + β_i
     if not all_finite(z):
         raise blame()
     return z if last else ACTIVATIONS[activation][0](z, out=z)  # the last layer is linear
 
 
 def _residual_and_loss(output: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    r"""(X_L − y, ℓ = ½ ‖X_L − y‖²_F) for a finite X_L: a non-finite ℓ is y's fault or overflow."""
+    r"""(X_m − y, ℓ = ½ ‖X_m − y‖²_F) for a finite X_m: a non-finite ℓ is y's fault or overflow."""
     with np.errstate(over="ignore", invalid="ignore"):  # checked below
         residual = output - y
     value = 0.5 * float(np.vdot(residual, residual))  # BLAS: an overflow to inf raises no warning
@@ -226,11 +226,11 @@ def _blame(weights: list, biases: list, x: np.ndarray | None, y: np.ndarray | No
 
 
 class _Slope(Hadamard):
-    r"""Hadamard(Δ) with Δ = h'(Z) computed from the layer output X = h(Z) when it acts.
+    r"""Hadamard(D) with D = g'(Z) computed from the layer output X = g(Z) when it acts.
 
-    Δ is not stored: while a backward pass runs, the system then holds the activations X_i
-    (which D needs anyway) and not also their slopes, as hand-written backprop does; `backslash`
-    applies each Hadamard(Δ_i) once, sharing Δ_i ∘ λ_i among its three users. `.M` makes Δ.
+    D is not stored: while a backward pass runs, the system then holds the activations X_i
+    (which J_P needs anyway) and not also their slopes, as hand-written backprop does; `backslash`
+    applies each Hadamard(D_i) once, sharing D_i ∘ λ_i among its three users. `.M` makes D.
     """
 
     def __init__(self, output: np.ndarray, slope: Callable[[np.ndarray], np.ndarray]) -> None:
@@ -242,7 +242,7 @@ class _Slope(Hadamard):
         return self.slope(self.output)
 
     def _apply(self, X: np.ndarray) -> np.ndarray:
-        delta = self.slope(self.output)  # a new array: Δ ∘ X can overwrite it
+        delta = self.slope(self.output)  # a new array: D ∘ X can overwrite it
         delta *= X
         return delta
 
@@ -266,27 +266,27 @@ def _perturbation_system(weights: list, outputs: list, activation: str
 
 
 def _layer_elements(W: np.ndarray, X_in: np.ndarray, X_out: np.ndarray, slope, ones):
-    r"""(L, D_W, D_b) of one layer: Δ ∘ (W ·), Δ ∘ (· X_inᵀ… as dW X_in), Δ ∘ (· 1ᵀ).
+    r"""(J_X, J_W, J_β) elements of one layer: D ∘ (W ·), D ∘ (dW X_in), D ∘ (dβ 1ᵀ).
 
-    Δ ∘ (·) with Δ = h'(Z), made from X_out when applied; the linear last layer (slope None)
+    D ∘ (·) with D = g'(Z), made from X_out when applied; the linear last layer (slope None)
     has none (the arrays are checked once, so the operators skip their own checks)."""
     delta = Identity() if slope is None else _Slope(X_out, slope)
-    return (delta @ LeftMultiply(W, check=False),  # dX_i ∋ Δ_i ∘ (W_i dX_{i−1})
-            delta @ RightMultiply(X_in, check=False),  # Δ_i ∘ (dW_i X_{i−1})
-            delta @ RightMultiply(ones, check=False))  # Δ_i ∘ (db_i 1ᵀ)
+    return (delta @ LeftMultiply(W, check=False),  # dX_i ∋ D_i ∘ (W_i dX_{i−1})
+            delta @ RightMultiply(X_in, check=False),  # D_i ∘ (dW_i X_{i−1})
+            delta @ RightMultiply(ones, check=False))  # D_i ∘ (dβ_i 1ᵀ)
 
 
 def _adjoint_system(L: np.ndarray, D: np.ndarray) -> np.ndarray:
     r"""(I − J)ᵀ• for the Jacobian J of the whole computation, zeros as None.
 
-    The nodes are the parameters and the layers in the order they are computed: W_1, b_1, X_1,
-    W_2, b_2, X_2, …, W_L, b_L, X_L (node 3(i−1) + k for k = 0, 1, 2). Row X_i of J holds
-    D[i, W_i], D[i, b_i] and L[i, i−1]; the parameters' rows are zero. Back substitution then
-    meets the unknowns in backprop's order: λ_L, ∂ℓ/∂b_L, ∂ℓ/∂W_L, λ_{L−1}, …
+    The nodes are the parameters and the layers in the order they are computed: W_1, β_1, X_1,
+    W_2, β_2, X_2, …, W_m, β_m, X_m (node 3(i−1) + k for k = 0, 1, 2). Row X_i of J holds
+    J_P[i, W_i], J_P[i, β_i] and J_X[i, i−1] (code: D, L); the parameters' rows are zero. Back
+    substitution then meets the unknowns in backprop's order: λ_m, ∂ℓ/∂β_m, ∂ℓ/∂W_m, λ_{m−1}, …
     """
     layers = L.shape[0]
-    node_of_column = [3 * (k // 2) + k % 2 for k in range(2 * layers)]  # dW_i, db_i in D
-    node_of_column += [3 * k + 2 for k in range(layers)]  # dX_i in L
+    node_of_column = [3 * (k // 2) + k % 2 for k in range(2 * layers)]  # dW_i, dβ_i in J_P
+    node_of_column += [3 * k + 2 for k in range(layers)]  # dX_i in J_X
     adjoint = np.full((3 * layers, 3 * layers), None, dtype=object)
     for i, row in enumerate(np.hstack([D, L]).tolist()):  # row X_i of J
         for k, element in enumerate(row):  # ((I − J)ᵀ•)[k, i] = −(J[i, k])ᵀ•, as transpose_dot
@@ -301,11 +301,11 @@ def _loss_and_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarra
     outputs = _forward(weights, biases, x, activation, y)  # checks the inputs' finiteness
     residual, value = _residual_and_loss(outputs[-1], y)
     L, D = _perturbation_system(weights, outputs, activation)
-    # ∂ℓ/∂X_L = X_L − y; every other block of the right-hand side is zero (None: no array)
+    # ∂ℓ/∂X_m = X_m − y; every other block of the right-hand side is zero (None: no array)
     rhs = [None] * (3 * len(weights) - 1) + [residual]
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked, and raised, below
         try:
-            # only the gradients are wanted: each λ_i is let go once Δ_i ∘ λ_i is formed
+            # only the gradients are wanted: each λ_i is let go once D_i ∘ λ_i is formed
             parameters = [k for k in range(len(rhs)) if k % 3 != 2]
             solution = backslash(_adjoint_system(L, D), rhs, keep=parameters)
         except ValueError as err:  # the input is finite (the forward pass showed it): overflow
@@ -316,10 +316,10 @@ def _loss_and_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarra
 
 def _checkpointed_gradients(weights: list, biases: list, x: np.ndarray, y: np.ndarray,
                             activation: str, snapshots: int) -> tuple[list, list]:
-    r"""Replay `checkpoint.schedule(L, snapshots)` on the chain X_{i+1} = layer(X_i); reversing
-    step i recomputes its output and solves its rows (W, b, X_in, X_out) by one back substitution:
+    r"""Replay `checkpoint.schedule(m, snapshots)` on the chain X_{i+1} = layer(X_i); reversing
+    step i recomputes its output and solves its rows (W, β, X_in, X_out) by one back substitution:
 
-        ∂ℓ/∂W = D_Wᵀ• λ_out,   ∂ℓ/∂b = D_bᵀ• λ_out,   λ_in = Lᵀ• λ_out.
+        ∂ℓ/∂W = J_Wᵀ• λ_out,   ∂ℓ/∂β = J_βᵀ• λ_out,   λ_in = J_Xᵀ• λ_out  (code: D_W, D_b, L).
     """
     layers, slope = len(weights), ACTIVATIONS[activation][1]
     ones = np.ones((1, x.shape[1]))
@@ -335,7 +335,7 @@ def _checkpointed_gradients(weights: list, biases: list, x: np.ndarray, y: np.nd
     def reverse(i: int, X: np.ndarray) -> None:
         output = step(i, X)
         if i == layers - 1:
-            lam[0] = _residual_and_loss(output, y)[0]  # ∂ℓ/∂X_L = X_L − y
+            lam[0] = _residual_and_loss(output, y)[0]  # ∂ℓ/∂X_m = X_m − y
         L, D_W, D_b = _layer_elements(weights[i], X, output, None if i == layers - 1 else slope,
                                       ones)
         column = [-D_W.T, -D_b.T] + ([-L.T] if i > 0 else [])  # layer 1 reads x: no λ_0

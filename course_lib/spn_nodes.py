@@ -141,22 +141,33 @@ def _check_children(children, kind: str) -> tuple[Node, ...]:
     return tuple(children)
 
 
-class Sum(Node):
+class _Inner(Node):
+    r"""What a sum and a product node share: their children, checked, and a label for errors."""
+
+    __slots__ = ("_children",)
+
+    def __init__(self, children: Sequence[Node], name: str | None = None):
+        kind = type(self).__name__
+        self._children = _check_children(children, kind if name is None else f"{kind} {name!r}")
+        self._name = _check_name(name)
+
+    children = property(lambda self: self._children, doc="The children S_c.")
+
+
+class Sum(_Inner):
     r"""The sum node ``S = Σ_c w_c S_c`` with weights ``w ≥ 0`` (one per child)."""
 
-    __slots__ = ("_children", "_weights")
+    __slots__ = ("_weights",)
 
     def __init__(self, children: Sequence[Node], weights: Sequence[float],
                  name: str | None = None):
+        super().__init__(children, name)
         label = "Sum" if name is None else f"Sum {name!r}"
-        self._children = _check_children(children, label)
         self._weights = _check_vector(weights, "the weights", label)
         if len(self._weights) != len(self._children):
             raise ValueError(f"{label} has {len(self._children)} children but "
                              f"{len(self._weights)} weights; give one weight per child")
-        self._name = _check_name(name)
 
-    children = property(lambda self: self._children, doc="The children S_c.")
     weights = property(lambda self: self._weights, doc="The weights w_c, a tuple of floats.")
 
     def __repr__(self) -> str:
@@ -164,17 +175,10 @@ class Sum(Node):
                 f"{self._named()})")
 
 
-class Product(Node):
+class Product(_Inner):
     r"""The product node ``S = Π_c S_c``."""
 
-    __slots__ = ("_children",)
-
-    def __init__(self, children: Sequence[Node], name: str | None = None):
-        label = "Product" if name is None else f"Product {name!r}"
-        self._children = _check_children(children, label)
-        self._name = _check_name(name)
-
-    children = property(lambda self: self._children, doc="The children S_c.")
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return f"Product(children={len(self._children)}{self._named()})"

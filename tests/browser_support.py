@@ -1,6 +1,8 @@
 """What the real-browser tests share: Chromium's command line and the skip rule.
 
-Used by tests/test_browser.py (JupyterLab driven live) and tests/test_html.py (the static site).
+Used by tests/test_browser.py (JupyterLab driven live), tests/test_html.py (the static site)
+and tests/test_lite.py (the JupyterLite site): Chromium launched once per module
+(:func:`launched_chromium`), a free loopback port (:func:`free_port`).
 
 Skip rule: without Chromium or Python Playwright (or, for the static site, its npm-installed
 browser files) a browser test skips, unless ``COURSE_REQUIRE_BROWSER`` is set to something other
@@ -9,8 +11,11 @@ than ""/"0", in which case it fails. CI (.ci/run) sets it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
+from collections.abc import Iterator
 
 import pytest
 
@@ -54,3 +59,23 @@ def require_playwright_and_chromium() -> str:
     if path is None:
         unavailable("Chromium is not installed (/usr/bin/chromium or `chromium` on PATH)")
     return path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def launched_chromium(path: str) -> Iterator:
+    """Headless Chromium at ``path`` (see :func:`require_playwright_and_chromium`), closed after."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

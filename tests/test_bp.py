@@ -298,6 +298,34 @@ def test_single_cycle_ising_converges_with_damping():
 
 
 # ---------------------------------------------------------------------- small cases
+@pytest.mark.parametrize("damping", [0.0, 0.4])
+def test_resumed_flooding_is_the_longer_run_to_the_last_bit(damping):
+    fg = ising_model(4, [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)], -1.0,
+                     [0.3, -0.2, 0.1, 0.25])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        short = bp.belief_propagation(fg, max_iters=17, damping=damping)
+        longer = bp.belief_propagation(fg, max_iters=45, damping=damping, resume=short)
+        fresh = bp.belief_propagation(fg, max_iters=45, damping=damping)
+    assert not short.converged and short.iterations == 17
+    assert (longer.iterations, longer.converged, longer.residuals, longer.log_partition) == \
+        (fresh.iterations, fresh.converged, fresh.residuals, fresh.log_partition)
+    for a, b in zip([longer.marginals, *longer.history], [fresh.marginals, *fresh.history]):
+        assert all(np.array_equal(a[v], b[v]) for v in b)
+    with pytest.raises(ValueError, match="damping"):
+        bp.belief_propagation(fg, max_iters=45, damping=0.2 + damping, resume=short)
+    with pytest.raises(ValueError, match="more than max_iters"):
+        bp.belief_propagation(fg, max_iters=10, damping=damping, resume=short)
+    with pytest.raises(ValueError, match="another graph"):
+        bp.belief_propagation(ising_model(4, [(0, 1), (1, 2)], -1.0, [0.3, -0.2, 0.1, 0.25]),
+                              max_iters=45, damping=damping, resume=short)
+    path = ising_model(3, [(0, 1), (1, 2)], -1.0, [0.3, -0.2, 0.1])
+    done = bp.belief_propagation(path, max_iters=45, damping=damping)
+    assert done.converged
+    with pytest.raises(ValueError, match="unconverged flooding"):
+        bp.belief_propagation(path, max_iters=45, damping=damping, resume=done)
+
+
 def test_isolated_variables_and_single_state_variables():
     fg = FactorGraph({"A": 3, "B": 1, "C": 2})
     fg.add_factor(("B", "C"), [[1.0, 3.0]])

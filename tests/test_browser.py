@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -33,8 +32,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM_ARGS
 from browser_support import chromium_path as _chromium_path
+from browser_support import free_port as _free_port
+from browser_support import launched_chromium
 from browser_support import unavailable as _unavailable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -64,12 +64,6 @@ pytestmark = pytest.mark.browser
 
 
 # --------------------------------------------------------------------------- server
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tail(path: Path, n: int = 60) -> str:
@@ -250,14 +244,8 @@ def lab_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(lab_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launched_chromium(_chromium_path()) as b:
+        yield b
 
 
 # --------------------------------------------------------------------------- in-page JS

@@ -12,18 +12,11 @@ import pytest
 import sympy
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import ARTICLE_INPUTS as SMALL_INPUTS
+from strategies import ARTICLE_NETWORK as SMALL_NET
 from strategies import random_graphs
 
 from course_lib.graph import Graph
-
-SMALL_NET = [  # the source article's network, z1..z9 (two-class softmax, cross-entropy)
-    ("z5", "z1*z3"),
-    ("z6", "sigmoid(z5)"),
-    ("z7", "z6*z4"),
-    ("z8", "exp(z7)/(exp(z7) + 1)"),
-    ("z9", "-(z2*log(z8) + (1 - z2)*log(1 - z8))"),
-]
-SMALL_INPUTS = ["z1", "z2", "z3", "z4"]
 
 
 def sympy_forward(g: Graph, values: dict) -> dict:

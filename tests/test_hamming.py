@@ -129,6 +129,44 @@ def test_bit_error_rate_simulation():
     assert bp_ == hm.bit_error_rate(0.05, 200, "bp", seed=3)  # seeded
 
 
+@pytest.mark.parametrize("p", [0.01, 0.3])
+@pytest.mark.parametrize("checks", ["minimal", "redundant"])
+def test_words_decoded_together_get_their_own_runs_numbers_to_the_last_bit(p, checks):
+    together = hm._bit_posteriors_bp_words(ALL_WORDS, p, checks)   # 128 words, several runs
+    alone = np.array([hm.bit_posteriors_bp(y, p, checks) for y in ALL_WORDS])
+    assert np.array_equal(together, alone)
+
+
+def plain_bit_error_rate(p, n_words, decoder, seed, checks):
+    """Oracle: the simulation written out, one decoder call per word, nothing kept."""
+    rng = np.random.default_rng(seed)
+    data = rng.integers(0, 2, size=(n_words, 4))
+    flips = rng.random((n_words, 7)) < p
+    decode = {"bp": lambda y: hm.decode_bp(y, p, checks),
+              "map": lambda y: hm.decode_map_bitwise(y, p), "none": lambda y: y}[decoder]
+    errors = sum(int(np.sum(decode(hm.encode(d) ^ f.astype(int))[:4] != d))
+                 for d, f in zip(data, flips))
+    return errors / (4 * n_words)
+
+
+@pytest.mark.parametrize("decoder, checks", [("bp", "minimal"), ("bp", "redundant"),
+                                             ("map", "redundant"), ("none", "redundant")])
+def test_bit_error_rate_equals_the_plain_simulation_and_keeps_decodes(decoder, checks):
+    kept: dict = {}
+    for p, n, seed in [(0.07, 40, 1), (0.31, 25, 2), (0.07, 60, 3)]:
+        expected = plain_bit_error_rate(p, n, decoder, seed, checks)
+        assert hm.bit_error_rate(p, n, decoder, seed=seed, checks=checks) == expected
+        assert hm.bit_error_rate(p, n, decoder, seed=seed, checks=checks, kept=kept) == expected
+    assert kept and all(key[0] == decoder and key[2] in (0.07, 0.31) for key in kept)
+    assert len(kept) <= 2 * 128                     # each distinct word once per p
+    assert hm.keep_every_word(0.07, decoder, checks, kept) is kept
+    assert sum(key[2] == 0.07 for key in kept) == 128
+    assert hm.bit_error_rate(0.07, 40, decoder, seed=1, checks=checks, kept=kept) == \
+        plain_bit_error_rate(0.07, 40, decoder, 1, checks)
+    with pytest.raises(TypeError, match="kept must be a dict"):
+        hm.bit_error_rate(0.1, 5, decoder, checks=checks, kept=[])
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match=r"bits4 must have shape \(4,\)"):
         hm.encode([1, 0, 1])

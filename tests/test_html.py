@@ -37,7 +37,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_support import CHROMIUM_ARGS, require_playwright_and_chromium, unavailable
+from browser_support import launched_chromium, require_playwright_and_chromium, unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))  # make_html is a script, not a package
@@ -194,14 +194,8 @@ def site(chromium, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(chromium, site):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launched_chromium(chromium) as b:
+        yield b
 
 
 # --------------------------------------------------------------------------- in-page JS

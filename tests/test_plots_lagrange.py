@@ -66,7 +66,7 @@ def test_solution_column_marks_known_current_and_used_rows():
 def test_substitution_step_draws_matrix_column_and_equation():
     steps = list(back_substitution_steps(U, B))
     ax_m, ax_c = plots.substitution_step(U, steps[1], LABELS, title="step 2 of 3")
-    assert ax_m.get_title() == "the matrix: row q is solved now"
+    assert ax_m.get_title() == "the matrix: the row solved now is outlined"
     outline = [p for p in ax_m.patches if not p.get_fill()]
     assert len(outline) == 1 and outline[0].get_y() == 0.5  # row 1 outlined
     fig = ax_m.figure

@@ -2,6 +2,8 @@
 
 import matplotlib.pyplot as plt
 import pytest
+from hypothesis import given, settings
+from strategies import random_graphs
 
 from course_lib import plots, widgets
 from course_lib.graph import Graph
@@ -16,6 +18,16 @@ def test_depths_and_layout_put_every_edge_left_to_right(g):
     assert plots.depths(g) == {"x": 0, "y": 0, "u": 1, "v": 2, "w": 3}
     pos = plots.graph_layout(g)
     assert all(pos[i][0] < pos[k][0] for i, k in g.edges())
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_graphs())
+def test_depths_are_the_longest_path_back_to_an_input(case):
+    g = case.graph
+    longest = {}  # oracle: the recursion over a topological order, written out
+    for k in g.order:
+        longest[k] = 1 + max(longest[i] for i in g.arguments(k)) if g.arguments(k) else 0
+    assert plots.depths(g) == longest
 
 
 def test_draw_graph_labels_values_and_adjoints(g):

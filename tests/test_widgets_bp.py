@@ -86,7 +86,7 @@ def test_loopy_bp_explorer_first_control_is_the_iterations_slider():
     box = widgets.loopy_bp_explorer(_k4, coupling=-1.0, iterations=60)
     controls = box.children[0].children
     assert isinstance(controls[0], ipywidgets.IntSlider)    # the browser test moves this one
-    assert [c.description for c in controls] == ["iterations", "damping", "coupling J"]
+    assert [c.description for c in controls] == ["iterations", "damping", "coupling θ"]
     title = box.artists["axes"][0].figure._suptitle.get_text()
     assert "not converged after 60 iterations" in title      # the start oscillates
     controls[0].value = 61                                    # so one more iteration shows
@@ -102,9 +102,21 @@ def test_loopy_bp_explorer_draws_what_belief_propagation_returns():
     assert np.allclose(line.get_ydata(), [h["x2"][1] for h in expected.history])
     assert "converged after" in box.artists["axes"][0].figure._suptitle.get_text()
     assert "not converged" not in box.artists["axes"][0].figure._suptitle.get_text()
-    J, d, result, exact = box.run({"iterations": 500, "damping": 2.0, "coupling J": -9.0})
-    assert (J, d, result.iterations <= 300) == (-2.0, 0.95, True)   # clamped
+    theta, d, result, exact = box.run({"iterations": 500, "damping": 2.0, "coupling θ": -9.0})
+    assert (theta, d, result.iterations <= 300) == (-2.0, 0.95, True)   # clamped
     assert "cannot draw" not in _shown_text(box)
+
+
+def test_loopy_bp_explorer_goes_on_from_a_kept_run_as_a_fresh_run_would():
+    box = widgets.loopy_bp_explorer(_k4, coupling=-1.0, iterations=60)  # unconverged at 60
+    box.children[0].children[0].value = 95                             # resumed from 60
+    fresh = bp.belief_propagation(_k4(-1.0), max_iters=95, tol=1e-10)
+    _, _, shown, _ = box.run({"iterations": 95, "damping": 0.0, "coupling θ": -1.0})
+    assert shown.residuals == fresh.residuals and shown.iterations == fresh.iterations
+    assert all(np.array_equal(a[v], b[v]) for a, b in zip(shown.history, fresh.history)
+               for v in a)
+    assert np.array_equal(box.artists["beliefs"]["x2"].get_ydata(),
+                          [h["x2"][1] for h in fresh.history])
 
 
 def test_loopy_bp_explorer_rejects_bad_ranges():

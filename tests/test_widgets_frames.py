@@ -17,14 +17,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from IPython.core.formatters import PlainTextFormatter
+from strategies import ARTICLE_NETWORK
 
 from course_lib import bp, lagrange, plots, spn, widgets
 from course_lib.factor_graph import ising_model
 from course_lib.graph import Graph
 from course_lib.widgets.panels import Frames
 
-SMALL = [("z5", "z1*z3"), ("z6", "sigmoid(z5)"), ("z7", "z6*z4"), ("z8", "exp(z7)/(exp(z7) + 1)"),
-         ("z9", "-(z2*log(z8) + (1 - z2)*log(1 - z8))")]
+SMALL = ARTICLE_NETWORK
 POINT = {"z1": 0.5, "z2": 1.0, "z3": -0.8, "z4": 1.5}
 
 

@@ -59,6 +59,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import site_build  # tools/ is on the path: these tools are scripts, not a package
+from site_build import BuildError, clear_output, mark_output
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -89,7 +91,7 @@ BUILTIN_WIDGET_MODULES = {"@jupyter-widgets/base", "@jupyter-widgets/controls",
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
-class SiteError(RuntimeError):
+class SiteError(BuildError):
     r"""The site cannot be built (browser files not installed, a notebook never executed, ...)."""
 
 
@@ -470,18 +472,10 @@ def nav_html(lessons: list[Lesson], i: int) -> str:
     return " · ".join(parts)
 
 
-MARKER = ".made-by-make_html"
-
-
 def prepare_output(out: Path) -> None:
-    r"""An empty ``out``: a folder this tool wrote before is emptied (no stale pages survive),
-    any other non-empty folder is refused rather than overwritten."""
-    if out.exists() and any(out.iterdir()):
-        if not (out / MARKER).is_file():
-            raise SiteError(f"{out} is not empty and was not written by make_html: not touching it")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("written by tools/make_html.py; the folder is emptied on rebuild\n")
+    r"""An empty ``out`` this tool owns (see :mod:`site_build`)."""
+    clear_output(out, "make_html", SiteError)
+    mark_output(out, "make_html")
 
 
 def export_page(source: Path, target: Path, resources: dict, stems: set[str]) -> Path:
@@ -568,18 +562,15 @@ def index_html(lessons: list[Lesson]) -> str:
                                  items="\n".join(items))
 
 
-def main(argv: list[str]) -> int:
-    out = Path(argv[1]) if len(argv) > 1 else ROOT / "html"
-    try:
-        lessons = build_site(out)
-    except SiteError as exc:
-        print(f"make_html: {exc}", file=sys.stderr)
-        return 1
+def report(out: Path, lessons: list) -> None:
     for lesson in lessons:
         note = f"  [{'; '.join(lesson.problems)}]" if lesson.problems else ""
         print(f"{out / lesson.page}{note}")
     print(f"{out / 'index.html'}  ({len(lessons)} lessons; open it in a browser)")
-    return 0
+
+
+def main(argv: list[str]) -> int:
+    return site_build.main(argv, "make_html", ROOT / "html", build_site, report)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+import site_build  # tools/ is on the path: these tools are scripts, not a package
+from site_build import BuildError, clear_output, mark_output
+
 ROOT = Path(__file__).resolve().parents[1]
 WEB_LITE = ROOT / "web" / "lite"
 PYODIDE_NPM = WEB_LITE / "node_modules" / "pyodide"
@@ -48,10 +51,9 @@ LOCAL_FROM_LOCK = (
 # Not in Pyodide's lock: added to it, wheels from PyPI at the versions requirements.txt pins.
 EXTRA_PACKAGES = {"comm": ("comm",), "ipywidgets": ("ipywidgets",),
                   "jupyterlab-widgets": ("jupyterlab_widgets",)}
-MARKER = ".made-by-make_lite"
 
 
-class LiteError(RuntimeError):
+class LiteError(BuildError):
     r"""The site cannot be built; the message is one sentence saying what to do."""
 
 
@@ -192,10 +194,7 @@ def build(out: Path) -> Path:
     check_tools()
     pyodide = install_pyodide()
     out = Path(out).resolve()
-    if out.exists() and any(out.iterdir()):
-        if not (out / MARKER).is_file():
-            raise LiteError(f"{out} is not empty and was not written by make_lite: not touching it")
-        shutil.rmtree(out)
+    clear_output(out, "make_lite", LiteError)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         lite_dir = work / "lite-dir"
@@ -221,7 +220,7 @@ def build(out: Path) -> Path:
             # jupyterlite refuses SOURCE_DATE_EPOCH=0 (the test environment's)
             env={k: v for k, v in os.environ.items()
                  if not (k == "SOURCE_DATE_EPOCH" and v.strip() in ("", "0"))})
-    (out / MARKER).write_text("written by tools/make_lite.py; emptied on rebuild\n")
+    mark_output(out, "make_lite")
     (out / "course.html").write_text(landing_page(), encoding="utf-8")
     return out
 
@@ -246,14 +245,8 @@ needs numpy stops with an error saying that it could not be fetched.</p></div>
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[1]) if len(argv) > 1 else ROOT / "lite"
-    try:
-        site = build(out)
-    except LiteError as exc:
-        print(f"make_lite: {exc}", file=sys.stderr)
-        return 1
-    print(f"{site}  (serve it: python -m http.server -d {site}; open course.html)")
-    return 0
+    return site_build.main(argv, "make_lite", ROOT / "lite", build, lambda _, site: print(
+        f"{site}  (serve it: python -m http.server -d {site}; open course.html)"))
 
 
 if __name__ == "__main__":

@@ -19,11 +19,11 @@ __all__ = ["fig_loopy_bp", "fig_kl_projections", "fig_spn_marginals"]
 
 # ------------------------------------------------------------------------------ lesson 07
 def fig_loopy_bp():
-    r"""Loopy belief propagation on a frustrated 4-spin Ising model, J = −1 (lesson 07).
+    r"""Loopy belief propagation on a frustrated 4-spin Ising model, θ_uv = −1 (lesson 07).
 
-    p(x) ∝ exp(J Σ_{i<j} s_i s_j + Σ_i h_i s_i) on the complete graph K4. Top: plain
+    p(x) ∝ exp(Σ_{u<v} θ_uv s_u s_v + Σ_u θ_u s_u) on the complete graph K4. Top: plain
     sum–product messages oscillate between two states and never settle. Bottom: damping 0.5,
-    μ ← ½ μ_new + ½ μ_old, converges — to a Bethe fixed point whose beliefs (solid) still
+    ν ← ½ ν_new + ½ ν_old, converges — to a Bethe fixed point whose beliefs (solid) still
     differ from the exact marginals by enumeration (dashed): on a loopy graph BP is approximate.
     """
     edges = list(itertools.combinations(range(4), 2))
@@ -45,7 +45,7 @@ def fig_loopy_bp():
         top = axes[0].get_position().y1
         fig.text(0.5, top + 0.075, f"damping {damping}: {state}; "
                  f"max |belief − exact| = {error:.2f}", ha="center", fontsize=10)
-    fig.suptitle("Lesson 07 · loopy BP on K4 with J = −1 (frustrated): beliefs b_t(x_i = 1) "
+    fig.suptitle("Lesson 07 · loopy BP on K4 with θ_uv = −1 (frustrated): beliefs b_t(x_i = 1) "
                  "and message changes", fontsize=11)
     return fig
 

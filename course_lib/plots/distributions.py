@@ -206,7 +206,7 @@ def ipf_progress(errors, table, iteration: int = 0, targets: tuple | None = None
     ax_t.set_yticks(range(rows))
     ax_t.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
     ax_t.xaxis.set_label_position("top")  # the column sums sit below the table
-    ax_t.set_xlabel("column b")
+    ax_t.set_xlabel("column b  (sums vs targets)")  # drawn once; the title is short
     ax_t.set_ylabel("row a")
     ax_t.set_xlim(-0.5, cols + 0.9)
     ax_t.set_ylim(rows + 0.5, -0.5)
@@ -265,7 +265,7 @@ def update_ipf_progress(artists: dict, table, iteration: int, title: str | None 
                           else f"{value:.3f} {sign} {goal:.3f}")
             text.set_color(palette.OFF_TARGET if off else palette.ON_TARGET)
     ax_e, ax_t = artists["axes"]
-    ax_t.title.set_text(f"q_t after t = {t} cycles (sums vs targets)")  # placed by ipf_progress
+    ax_t.title.set_text(f"q_t after t = {t} cycles")  # placed by ipf_progress
     if title is not None:
         ax_e.figure.suptitle(title, fontsize=11)
     return artists

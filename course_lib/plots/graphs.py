@@ -17,9 +17,11 @@ from collections.abc import Iterable, Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
+import scipy.sparse
 from matplotlib.collections import LineCollection
 from matplotlib.patches import Patch
 
+from course_lib import dag
 from course_lib.graph import Graph
 from course_lib.plots import palette
 from course_lib.plots.describe import describe
@@ -39,12 +41,15 @@ _FONT = 9
 
 
 def depths(g: Graph) -> dict[str, int]:
-    r"""depth(i) = 0 for inputs and 1 + max depth of the arguments otherwise."""
-    depth: dict[str, int] = {}
-    for name in g.order:  # topological: arguments are done before their users
-        args = g.arguments(name)
-        depth[name] = 1 + max(depth[a] for a in args) if args else 0
-    return depth
+    r"""depth(i) = 0 for inputs and 1 + max depth of the arguments otherwise.
+
+    The longest path back to an input: :func:`course_lib.dag.levels` of the graph in which
+    node k reads its arguments a(k) (the pattern of J)."""
+    edges = g.edges()  # (i, k): k reads i
+    reads = scipy.sparse.coo_array(
+        (np.ones(len(edges)), ([g.index(k) for _, k in edges], [g.index(i) for i, _ in edges])),
+        shape=(len(g), len(g)))
+    return dict(zip(g.order, dag.levels(reads).tolist()))
 
 
 def graph_layout(g: Graph) -> dict[str, tuple[float, float]]:

@@ -176,7 +176,7 @@ def solution_column(values, labels: Iterable[str] | None = None, current: int | 
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
-        ax.set_title(title)
+        ax.set_title(title).set_zorder(0.9)  # under the rows (1), clear of them: drawn once
 
     def text() -> str:
         rows = "; ".join(t.get_text() for t in ax.texts)
@@ -243,15 +243,15 @@ def substitution_step(matrix, step, labels: Iterable[str] | None = None, axes=No
     else:
         ax_m, ax_c = axes
     spy(matrix, labels, ax=ax_m, highlight_row=step.row)
+    ax_m.set_title("the matrix: the row solved now is outlined")  # the same for every step,
+    ax_m.title.set_zorder(2.9)  # under the outline (3), clear of it: a live frame leaves it be
     _show_solved(ax_m, ax_c, step, labels, symbol)
     return ax_m, ax_c
 
 
 def _show_solved(ax_m, ax_c, step, labels: list | None, symbol: str) -> None:
-    r"""The parts of a :func:`substitution_step` figure that change with the step: the
-    matrix's title and the column of unknowns (drawn on an empty ``ax_c``)."""
-    name = str(step.row) if labels is None else labels[step.row]
-    ax_m.set_title(f"the matrix: row {name} is solved now")
+    r"""The part of a :func:`substitution_step` figure beside the matrix that changes with the
+    step: the column of unknowns (drawn on an empty ``ax_c``)."""
     used = [j for j, _, _ in step.terms]
     if ax_c.texts:  # the column is drawn: show this step in place
         update_solution_column(ax_c, step.solution, current=step.row, used=used)

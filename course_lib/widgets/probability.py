@@ -107,14 +107,16 @@ def evidence_explorer(root: spn.Node) -> widgets.VBox:
 
 
 # ---------------------------------------------------------------- belief propagation (lesson 07)
-def _round_span(iterations: int) -> int:
-    r"""The x-range of the BP panel for an iteration cap: the next of 10, 20, 50, 100, 150, …
+def _round_span(iterations: int, largest: int) -> int:
+    r"""The x-range of the BP panel for an iteration cap: the next of 10, 20, 50, 100, 200, …
 
-    A round end for the axis, and the same axes (ticks drawn once) for nearby caps."""
-    for span in (10, 20, 50):
-        if iterations <= span:
-            return span
-    return -(-iterations // 50) * 50
+    (1-2-5 steps, at most ``largest``, the slider's end.) A round end for the axis, and the same
+    axes (ticks drawn once, :class:`~course_lib.widgets.panels.Frames`) for many caps: a new
+    range costs a full redraw of both axes."""
+    span = 10
+    while span < iterations:
+        span = span * 5 // 2 if str(span)[0] == "2" else span * 2
+    return min(span, max(largest, iterations))
 
 
 @dataclass(frozen=True)
@@ -151,18 +153,20 @@ def loopy_bp_explorer(model: Callable[[float], FactorGraph], coupling: float = -
                       coupling_range: tuple[float, float] = (-2.0, 2.0), damping: float = 0.0,
                       iterations: int = 60, max_iterations: int = 300,
                       tol: float = 1e-10) -> widgets.VBox:
-    r"""Loopy BP on ``model(J)``: beliefs per iteration against the exact marginals, and residuals.
+    r"""Loopy BP on ``model(θ)``: beliefs per iteration against the exact marginals, and residuals.
 
-    Sliders (in this order): ``iterations`` (the cap ``max_iters``), ``damping`` d (weight of
-    the old message, μ ← (1 − d) μ_computed + d μ_old) and ``coupling J`` (passed to
-    ``model``). Each change runs :func:`course_lib.bp.belief_propagation` and updates, in place,
-    :func:`plots.bp_trajectories`: the beliefs ``b_t(x = 1)`` of ``history`` (exact
-    marginals by enumeration dashed) and ``residuals`` on a log scale. The title says whether
-    the run converged and how far the final beliefs are from the exact marginals; the x axis
-    runs to a round number at or above the cap (10, 20, 50, 100, 150, …). The panel's
-    ``artists`` attribute holds the plot's artists; ``run(state)`` returns ``(J, d, run,
-    exact)`` with ``run`` the :class:`BPRun` drawn. Runs are kept per (damping, J): fewer
-    iterations than a kept run are its first iterations (:meth:`BPRun.first`), not a new run.
+    Sliders (in this order): ``iterations`` (the cap ``max_iters``), ``damping`` γ (weight of
+    the old message, ν ← (1 − γ) ν_computed + γ ν_old) and ``coupling θ`` (the Ising coupling
+    θ_uv, passed to ``model``). Each change runs :func:`course_lib.bp.belief_propagation` and
+    updates, in place, :func:`plots.bp_trajectories`: the beliefs ``q_i(x_i = 1)`` after each
+    iteration (``history``; exact marginals by enumeration dashed) and ``residuals`` on a log
+    scale. The title says whether the run converged and how far the final beliefs are from the
+    exact marginals; the x axis runs to a round number at or above the cap (10, 20, 50, 100,
+    200, …, at most the slider's end). The panel's ``artists`` attribute holds the plot's
+    artists; ``run(state)`` returns ``(θ, γ, run,
+    exact)`` with ``run`` the :class:`BPRun` drawn. Runs are kept per (γ, θ): fewer
+    iterations than a kept run are its first iterations (:meth:`BPRun.first`), not a new run;
+    more go on from where it stopped (``belief_propagation(..., resume=)``).
     """
     low, high = (float(c) for c in coupling_range)
     if not low < high:
@@ -178,43 +182,43 @@ def loopy_bp_explorer(model: Callable[[float], FactorGraph], coupling: float = -
                             step=0.05, description="damping", readout_format=".2f",
                             continuous_update=False),
         widgets.FloatSlider(value=min(max(float(coupling), low), high), min=low, max=high,
-                            step=(high - low) / 80, description="coupling J",
+                            step=(high - low) / 80, description="coupling θ",
                             readout_format=".2f", continuous_update=False),
     ]
-    exact = Results(lambda J: bp.exact_marginals(model(J)))
-    longest: dict[tuple[float, float], object] = {}  # (d, J) -> the longest run made so far
+    exact = Results(lambda theta: bp.exact_marginals(model(theta)))
+    longest: dict[tuple[float, float], object] = {}  # (γ, θ) -> the longest run made so far
 
     def run(state: dict):
         iters = min(max(int(state["iterations"]), 1), max_iterations)  # clamped
         d = min(max(float(state["damping"]), 0.0), 0.95)
-        J = min(max(float(state["coupling J"]), low), high)
-        kept = longest.get((d, J))
+        theta = min(max(float(state["coupling θ"]), low), high)
+        kept = longest.get((d, theta))
         if kept is None or (not kept.converged and kept.iterations < iters):
             with warnings.catch_warnings():  # non-convergence is shown in the title instead
                 warnings.simplefilter("ignore", RuntimeWarning)
-                kept = bp.belief_propagation(model(J), max_iters=iters, damping=d, tol=tol)
-            longest[(d, J)] = kept
-        return J, d, BPRun.first(kept, iters), exact(J)
+                kept = bp.belief_propagation(model(theta), max_iters=iters, damping=d, tol=tol,
+                                             resume=kept)  # from where the kept run stopped
+            longest[(d, theta)] = kept
+        return theta, d, BPRun.first(kept, iters), exact(theta)
 
-    def title(J: float, d: float, result, exact: dict) -> str:
+    def title(result, exact: dict) -> str:
         error = max(float(np.max(np.abs(result.marginals[v] - exact[v]))) for v in exact)
         status = (f"converged after {result.iterations} iterations" if result.converged
                   else f"not converged after {result.iterations} iterations")
-        return (f"J = {J:+.2f}, damping {d:.2f}: {status};  "
-                f"max |belief − exact| = {error:.3f}")
+        return f"{status};  max |belief − exact| = {error:.3f}"  # short: redrawn on each change
 
-    J0, d0, r0, exact0 = run({c.description: c.value for c in controls})
+    _, _, r0, exact0 = run({c.description: c.value for c in controls})
     fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.8))
     artists = plots.bp_trajectories(r0.history, r0.residuals, exact0, tol=tol, axes=axes)
-    fig.suptitle(title(J0, d0, r0, exact0), fontsize=11)
+    fig.suptitle(title(r0, exact0), fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.93))
 
     def update(state: dict) -> None:
-        J, d, result, exact = run(state)
+        _, _, result, exact = run(state)
         plots.update_bp_trajectories(artists, result.history, result.residuals, exact,
-                                     title=title(J, d, result, exact),
+                                     title=title(result, exact),
                                      span=_round_span(min(max(int(state["iterations"]), 1),
-                                                          max_iterations)))
+                                                          max_iterations), max_iterations))
 
     box = live_panel(controls, fig, update, changing=[  # the axes move with the cap's span
         *artists["beliefs"].values(), *artists["exact"].values(), artists["residual"],
@@ -234,7 +238,7 @@ def hamming_explorer(flip_probability: float = 0.1, n_words: int = 20, seed: int
     r"""Bit error rates of Hamming(7,4) decoders over a binary symmetric channel.
 
     Sliders: ``crossover p`` (the flip probability, in [0.01, 0.4]) and ``words`` (how many
-    random 4-bit words are sent; small, since BP decodes one word in ~10 ms). Each change
+    random 4-bit words are sent). Each change
     calls :func:`course_lib.hamming.bit_error_rate` with the same seed for every decoder (so
     all see the same words and flips) and updates the bars of :func:`plots.named_bars` in
     place: no decoding, BP on the 3 checks of H, BP on the 7 redundant checks, exact bitwise
@@ -252,27 +256,38 @@ def hamming_explorer(flip_probability: float = 0.1, n_words: int = 20, seed: int
     decoders = {"no decoding": ("none", "redundant"), "BP, 3 checks": ("bp", "minimal"),
                 "BP, 7 checks": ("bp", "redundant"), "exact MAP": ("map", "redundant")}
 
+    kept: dict = {}  # every received word's decode, per decoder and p (hamming keeps them)
+
+    seen_p: dict[float, bool] = {}  # p -> every word decoded at p
+
     def decode(key: tuple[float, int]) -> dict[str, float]:
         p, n = key
-        return {name: hamming.bit_error_rate(p, n_words=n, decoder=dec, seed=seed, checks=ch)
+        if p in seen_p and not seen_p[p]:  # p met again with other words: decode all 128 now
+            for dec, ch in decoders.values():
+                hamming.keep_every_word(p, dec, ch, kept)
+        seen_p[p] = p in seen_p
+        return {name: hamming.bit_error_rate(p, n_words=n, decoder=dec, seed=seed, checks=ch,
+                                             kept=kept)
                 for name, (dec, ch) in decoders.items()}
 
-    decoded = Results(decode)  # ~60 BP runs per new (p, words); a value seen before is free
+    decoded = Results(decode)  # a (p, words) seen before is free, and so is any words at a p
+    # moved to twice (the slider of words: one change decodes the rest, the others draw only)
 
     def rates(state: dict) -> dict[str, float]:
         p = round(min(max(float(state["crossover p"]), 0.01), 0.4), 6)
         n = min(max(int(state["words"]), 1), max_words)
         return dict(decoded((p, n)))
 
-    def title(state: dict) -> str:
-        return (f"p = {float(state['crossover p']):.2f}: bit error rate of the data bits, "
-                f"{int(state['words'])} words (seed {seed})")
+    def title(state: dict) -> str:  # short: a title is redrawn glyph by glyph on each change
+        return f"p = {float(state['crossover p']):.2f}, {int(state['words'])} words (seed {seed})"
 
     state0 = {c.description: c.value for c in controls}
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
-    plots.named_bars({name: 0.0 for name in decoders}, ax=ax, ylabel="bit error rate",
-                     title=title(state0), ymax=RATE_AXIS_TOP, reference=state0["crossover p"],
+    plots.named_bars({name: 0.0 for name in decoders}, ax=ax,
+                     ylabel="bit error rate of the data bits", title=title(state0),
+                     ymax=RATE_AXIS_TOP, reference=state0["crossover p"],
                      reference_label="p (no code)")
+    ax.get_legend().set_zorder(1.5)  # under the bars (never near them): drawn once, not per change
     fig.tight_layout()
 
     def update(state: dict) -> None:  # a fixed scale: rates compare across p, ticks stay

@@ -105,7 +105,7 @@ def back_substitution_stepper(A, b, labels: Iterable[str] | None = None,
                 plt.close(figure)  # shown only as this widget's frames, never by pyplot
                 outline = [p for p in ax_m.patches if p.get_gid() == "current row"]
                 drawn.update(axes=(ax_m, ax_c), frames=Frames(
-                    figure, [*outline, ax_m.title, ax_c, *figure.texts]))
+                    figure, [*outline, *ax_c.patches, *ax_c.texts, *figure.texts]))
             pictures[s] = drawn["frames"].png()
         display(pictures[s])
 
