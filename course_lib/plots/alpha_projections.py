@@ -46,7 +46,8 @@ def alpha_projection_plot(x, p, q, alpha: float, mean: float, sd: float,
     (line,) = ax.plot(x, q, color=palette.BLUE, lw=2.4, label="α-projection")
     top = 1.15 * max(float(np.max(v)) for v in arrays.values())
     ax.set_ylim(0, top)
-    ax.set_xlim(x[0], x[-1])
+    shown = np.flatnonzero(np.max([np.asarray(v) for v in arrays.values()], axis=0) > 1e-3 * top)
+    ax.set_xlim(x[shown[0]], x[shown[-1]])                 # where some curve is visible
     ax.set_xlabel("x")
     ax.set_ylabel("density")
     ax.grid(True, color=palette.GRID)
@@ -57,7 +58,8 @@ def alpha_projection_plot(x, p, q, alpha: float, mean: float, sd: float,
     end_text = ", ".join((ends or {}).keys())
 
     def text() -> str:
-        return (f"A bimodal target density over x from {x[0]:.0f} to {x[-1]:.0f}"
+        low, high = ax.get_xlim()
+        return (f"A bimodal target density over x from {low:.0f} to {high:.0f}"
                 + (f", with {end_text} dashed" if end_text else "")
                 + f"; solid: the α-projection onto Gaussians, {title.get_text()}.")
     describe(ax, text)
