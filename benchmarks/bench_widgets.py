@@ -134,6 +134,7 @@ def panels() -> dict[str, Callable[[], object]]:
         "11 checkpoint schedule": lambda: widgets.schedule_explorer(n_steps=10, snapshots=3),
         "12 semiring sweep": lambda: widgets.semiring_sweep_explorer({(0, 1): 0.5, (0, 2): 0.9, (1, 2): 0.6, (1, 3): 0.3, (2, 3): 0.8, (2, 4): 0.4, (3, 5): 0.7, (4, 5): 0.9, (1, 4): 0.2}, 6),
         "13 elimination order": lambda: widgets.elimination_explorer(4, 4, "centre first", step=6),
+        "14 α-projection": lambda: widgets.alpha_projection_explorer(x := np.linspace(-12, 12, 601), 0.4 * np.exp(-0.5 * ((x + 2.2) / 0.6) ** 2) / 0.6 + 0.6 * np.exp(-0.5 * ((x - 2) / 0.8) ** 2) / 0.8, alpha=0.5),  # lesson 14's target
     }
 
 

@@ -9,6 +9,7 @@ Math layer (numpy, scipy, sympy only). The one back substitution: ``substitution
 ``spn_sampling``), ``semiring`` (``semiring_systems``); also ``kl`` (``mean_field``,
 ``distributions``), ``hamming``, and the helpers ``dag``, ``enumeration``, ``rng``.
 MAP on trees: ``max_product`` (max-product BP, re-exported by ``bp``; lesson 12).
+Lesson 14 adds ``expectation_propagation`` (local M-projections) and ``alpha_divergence``.
 
 Presentation layer (may import the math layer, never the reverse): ``plots``,
 ``widgets``, ``checks``, ``figures``.

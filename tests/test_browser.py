@@ -51,6 +51,7 @@ WIDGET_NOTEBOOKS = [
     "notebooks/11_memory_and_second_order.ipynb",  # checkpointing-schedule explorer
     "notebooks/12_semirings.ipynb",  # semiring sweep stepper (rows solved slider)
     "notebooks/13_elimination_and_gaussian_bp.ipynb",  # elimination order: steps slider
+    "notebooks/14_bp_as_local_projections.ipynb",  # α-projection slider
 ]
 
 SCREENSHOT_DIR = REPO_ROOT / "screenshots"

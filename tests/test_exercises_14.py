@@ -1,99 +1,12 @@
-"""Lesson 14's exercise checks (they live in checks.projections: 14 has no checks module of its
-own yet) reject the wrong answers a student would write and accept every correct form."""
+"""Lesson 14's exercise checks (checks.local_projections) reject the wrong answers a student
+would write and accept every correct form."""
 
 import numpy as np
 import pytest
-import sympy
-from numpy.polynomial.hermite_e import hermegauss
 
-from course_lib import checks, lagrange
+from course_lib import checks
 
-ex = checks.projections
-
-
-# -- Exercise 2: the first-order shift of the lifted graph's noise ---------------------------
-
-def _lift(graph, point, tau, n, noisy_assigned=True, scale=True, normalise=True):
-    t, w = hermegauss(n)
-    weight1 = w / w.sum() if normalise else w
-    grids = np.meshgrid(*[t] * len(graph.order), indexing="ij")
-    weight = np.prod(np.meshgrid(*[weight1] * len(graph.order), indexing="ij"), axis=0)
-    noise = {k: (tau * g if scale else g) for k, g in zip(graph.order, grids)}
-    z = {}
-    for k in graph.order:
-        if k in graph.inputs:
-            z[k] = point[k] + noise[k]
-        else:
-            f = sympy.lambdify([graph.symbols[a] for a in graph.arguments(k)], graph.expressions[k], "numpy")
-            z[k] = f(*(z[a] for a in graph.arguments(k))) + (noise[k] if noisy_assigned else 0.0)
-    return z, noise, weight
-
-
-def shift_right(graph, point, tau, n):
-    z, noise, weight = _lift(graph, point, tau, n)
-    y = z[graph.order[-1]]
-    return {k: float(np.sum(weight * noise[k] * (y - np.sum(weight * y)))) for k in graph.order}
-
-
-def shift_no_centering(graph, point, tau, n):  # correct too: E[τε] = 0, so E[τε y] = Cov(τε, y)
-    z, noise, weight = _lift(graph, point, tau, n)
-    return {k: float(np.sum(weight * noise[k] * z[graph.order[-1]])) for k in graph.order}
-
-
-def shift_by_stein(graph, point, tau, n):  # correct too: τ² E[λ_i(z)] (Stein's lemma), pointwise
-    z, noise, weight = _lift(graph, point, tau, n)
-    # vectorised backprop along the noisy pass
-    lam = {graph.order[-1]: np.ones_like(z[graph.order[-1]])}
-    for i in reversed(graph.order[:-1]):
-        lam[i] = sum(lam[k] * sympy.lambdify([graph.symbols[a] for a in graph.arguments(k)],
-                                             graph.partial(k, i), "numpy")(*(z[a] for a in graph.arguments(k)))
-                     for k in graph.users(i))
-    return {k: float(tau**2 * np.sum(weight * lam[k])) for k in graph.order}
-
-
-def shift_shortcut(graph, point, tau, n):  # the delta-limit shortcut τ² λ_i at the noiseless point
-    lam = lagrange.adjoints(graph, point, graph.order[-1])
-    return {k: tau**2 * lam[k] for k in graph.order}
-
-
-def shift_node_means(graph, point, tau, n):  # Cov(z_i, y): node-mean coordinates, not noise
-    z, noise, weight = _lift(graph, point, tau, n)
-    y = z[graph.order[-1]]
-    return {k: float(np.sum(weight * (z[k] - np.sum(weight * z[k])) * (y - np.sum(weight * y))))
-            for k in graph.order}
-
-
-def shift_inputs_only_noisy(graph, point, tau, n):
-    z, noise, weight = _lift(graph, point, tau, n, noisy_assigned=False)
-    y = z[graph.order[-1]]
-    return {k: float(np.sum(weight * noise[k] * (y - np.sum(weight * y)))) for k in graph.order}
-
-
-def shift_unscaled_nodes(graph, point, tau, n):  # Gauss–Hermite nodes not multiplied by τ
-    z, noise, weight = _lift(graph, point, tau, n, scale=False)
-    y = z[graph.order[-1]]
-    return {k: float(np.sum(weight * noise[k] * (y - np.sum(weight * y)))) for k in graph.order}
-
-
-def shift_raw_weights(graph, point, tau, n):  # hermegauss weights sum to √(2π), not 1
-    z, noise, weight = _lift(graph, point, tau, n, normalise=False)
-    y = z[graph.order[-1]]
-    return {k: float(np.sum(weight * noise[k] * (y - np.sum(weight * y)))) for k in graph.order}
-
-
-@pytest.mark.parametrize("answer", [shift_shortcut, shift_node_means, shift_inputs_only_noisy,
-                                    shift_unscaled_nodes, shift_raw_weights,
-                                    lambda graph, point, tau, n: 0.0])
-def test_lifted_covariance_rejects(answer):
-    with pytest.raises(AssertionError) as err:
-        ex.lifted_covariance(answer, rng=11)
-    assert str(err.value).count("\n") <= 1
-
-
-@pytest.mark.parametrize("answer", [shift_right, shift_no_centering, shift_by_stein])
-def test_lifted_covariance_accepts(answer):
-    for seed in range(2):
-        ex.lifted_covariance(answer, rng=seed)
+ex = checks.local_projections
 
 
 # -- Exercise 1: the gradient of the Bethe free energy -----------------------------------------
@@ -108,7 +21,7 @@ def grad_right(fg, beliefs, factor_beliefs):
             [np.log(b / f.table) + 1 for f, b in zip(fg.factors, factor_beliefs)])
 
 
-def grad_other_form(fg, beliefs, factor_beliefs):  # (1 − d_i)(1 + log b_i), tuples, log f subtracted
+def grad_other_form(fg, beliefs, factor_beliefs):  # (1 − deg(i))(1 + log q_i), tuples, log ψ subtracted
     var = {}
     for x, b in beliefs.items():
         degree = len([f for f in fg.factors if x in f.variables])
@@ -122,7 +35,7 @@ def grad_no_one(fg, beliefs, factor_beliefs):
             [np.log(b / f.table) for f, b in zip(fg.factors, factor_beliefs)])
 
 
-def grad_degree(fg, beliefs, factor_beliefs):  # d_i instead of d_i − 1
+def grad_degree(fg, beliefs, factor_beliefs):  # deg(i) instead of deg(i) − 1
     d = _degrees(fg)
     var, fac = grad_right(fg, beliefs, factor_beliefs)
     return {x: -d[x] * (np.log(b) + 1) for x, b in beliefs.items()}, fac
@@ -156,3 +69,102 @@ def test_bethe_gradient_rejects(answer):
 def test_bethe_gradient_accepts(answer):
     for seed in range(3):
         ex.bethe_gradient(answer, rng=seed)
+
+
+# -- Exercise 2: one EP step ------------------------------------------------------------------
+
+def _cavities(fg, messages, a, remove=True):
+    out = {}
+    for i in fg.factors[a].variables:
+        q_i = np.prod([messages[(b, i)] for b in fg.neighbours(i)], axis=0)
+        out[i] = q_i / messages[(a, i)] if remove else q_i
+    return out
+
+
+def _tilted(fg, cavity, a):
+    names = fg.factors[a].variables
+    p_hat = np.array(fg.factors[a].table)
+    for k, i in enumerate(names):
+        p_hat = p_hat * np.expand_dims(cavity[i], [j for j in range(len(names)) if j != k])
+    return p_hat / p_hat.sum()
+
+
+def _marginal(p_hat, k):
+    return p_hat.sum(axis=tuple(j for j in range(p_hat.ndim) if j != k))
+
+
+def step_right(fg, messages, a):
+    cav = _cavities(fg, messages, a)
+    p_hat = _tilted(fg, cav, a)
+    return {i: _marginal(p_hat, k) / cav[i] for k, i in enumerate(fg.factors[a].variables)}
+
+
+def step_bp_form(fg, messages, a):  # correct too: BP's sum over the other variable, unnormalised
+    names = fg.factors[a].variables
+    cav = _cavities(fg, messages, a)
+    table = np.array(fg.factors[a].table)
+    return {names[0]: 5.0 * table @ cav[names[1]], names[1]: 0.1 * cav[names[0]] @ table}
+
+
+def step_by_log_division(fg, messages, a):  # correct too: logs, product of the other messages
+    names = fg.factors[a].variables
+    cav = {i: np.exp(sum(np.log(messages[(b, i)]) for b in fg.neighbours(i) if b != a)
+                     if len(fg.neighbours(i)) > 1 else np.zeros(fg.cardinalities[i])) for i in names}
+    p_hat = _tilted(fg, cav, a)
+    return {i: np.exp(np.log(_marginal(p_hat, k)) - np.log(cav[i])) for k, i in enumerate(names)}
+
+
+def step_no_division(fg, messages, a):  # returns the new belief q_i^new, not the message
+    p_hat = _tilted(fg, _cavities(fg, messages, a), a)
+    return {i: _marginal(p_hat, k) for k, i in enumerate(fg.factors[a].variables)}
+
+
+def step_no_cavity(fg, messages, a):  # tilts the full q (factor a counted twice)
+    q = _cavities(fg, messages, a, remove=False)
+    p_hat = _tilted(fg, q, a)
+    return {i: _marginal(p_hat, k) / q[i] for k, i in enumerate(fg.factors[a].variables)}
+
+
+def step_divides_by_belief(fg, messages, a):  # right tilt, but divides by q_i, not the cavity
+    cav = _cavities(fg, messages, a)
+    q = _cavities(fg, messages, a, remove=False)
+    p_hat = _tilted(fg, cav, a)
+    return {i: _marginal(p_hat, k) / q[i] for k, i in enumerate(fg.factors[a].variables)}
+
+
+def step_i_projection(fg, messages, a):  # mean-field update exp(E_cavity[log ψ_a]): I-, not M-
+    names = fg.factors[a].variables
+    cav = _cavities(fg, messages, a)
+    log_table = np.log(np.array(fg.factors[a].table))
+    return {names[0]: np.exp(log_table @ cav[names[1]]), names[1]: np.exp(cav[names[0]] @ log_table)}
+
+
+def step_swapped_axes(fg, messages, a):  # each variable gets the other variable's marginal
+    cav = _cavities(fg, messages, a)
+    p_hat = _tilted(fg, cav, a)
+    return {i: _marginal(p_hat, 1 - k) / cav[i] for k, i in enumerate(fg.factors[a].variables)}
+
+
+def step_old_messages(fg, messages, a):  # no update at all
+    return {i: messages[(a, i)] for i in fg.factors[a].variables}
+
+
+def step_via_course(fg, messages, a):  # the forbidden shortcut
+    from course_lib import expectation_propagation
+    return expectation_propagation.ep_step(fg, messages, a)
+
+
+@pytest.mark.parametrize("answer", [step_no_division, step_no_cavity, step_divides_by_belief,
+                                    step_i_projection, step_swapped_axes, step_old_messages,
+                                    step_via_course, lambda fg, messages, a: None,
+                                    lambda fg, messages, a: 1 / 0])
+def test_ep_moment_matching_rejects(answer):
+    with pytest.raises(AssertionError) as err:
+        ex.ep_moment_matching(answer, rng=13)
+    assert str(err.value).count("\n") <= 1
+
+
+@pytest.mark.parametrize("answer", [step_right, step_bp_form, step_by_log_division])
+def test_ep_moment_matching_accepts(answer):
+    for seed in range(3):
+        ex.ep_moment_matching(answer, rng=seed)

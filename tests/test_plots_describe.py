@@ -61,6 +61,8 @@ def drawn_by_every_plot_function(g) -> dict:
         "schedule_diagram": plots.schedule_diagram([("store", 0), ("advance", 0), ("reverse", 1),
                                                     ("restore", 0), ("reverse", 0), ("free", 0)]),
         "sweep_dag": plots.sweep_dag({(0, 1): 0.5, (1, 2): 0.7, (0, 2): 0.2}, 3)["ax"],
+        "alpha_projection_plot": plots.alpha_projection_plot([0, 1, 2], [0.2, 0.6, 0.2],
+                                                             [0.3, 0.4, 0.3], 0.5, 1.0, 0.8)["ax"],
     }
 
 

@@ -23,6 +23,7 @@ from . import (
     first_steps,  # 00_start_here
     iterative_adjoints,  # 06_adjoints_converging
     lagrange_system,  # 03_lagrange_matrix
+    local_projections,  # 14_bp_as_local_projections
     memory_second_order,  # 11_memory_and_second_order
     message_passing,  # 07_belief_propagation
     one_algorithm,  # 10_one_algorithm
@@ -37,4 +38,4 @@ from .values import central_difference, close, equal, grad_matches, sym_equal
 
 __all__ = ["close", "sym_equal", "equal", "grad_matches", "central_difference", "exercise",
            "first_steps", "computation", "symbolic_derivation", "lagrange_system", "operator_backprop", "reverse_mode", "iterative_adjoints", "message_passing", "projections", "spn_inference", "one_algorithm",
-           "memory_second_order"]
+           "memory_second_order", "local_projections"]

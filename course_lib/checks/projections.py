@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.optimize
-import sympy
-from numpy.polynomial.hermite_e import hermegauss
 from scipy.special import logsumexp
 
 from course_lib import kl, lagrange
-from course_lib.factor_graph import ising_cycle, random_tree_model
 from course_lib.graph import Graph
 
-from .exercise import agree, array, call, forbidding, fresh_rng, mapping, ok
+from .exercise import agree, array, call, forbidding, fresh_rng, ok
 
-__all__ = ["tilt_by_newton", "log_partition_graph", "lifted_covariance", "bethe_gradient"]
+__all__ = ["tilt_by_newton", "log_partition_graph"]
 
 
 _SOLVERS = {f"scipy.optimize.{name}": getattr(scipy.optimize, name)
@@ -98,122 +95,3 @@ def log_partition_graph(log_z_graph, rng=None, cases: int = 4) -> None:
         agree([lam[n] for n in names], moments, "the adjoints ∂logZ/∂θ_k", where=where,
               rtol=1e-9, atol=1e-12)
     ok(f"one backward pass through your log Z graph gives E_p[f], on {cases} fresh feature tables")
-
-
-_LIFT_GRAPHS = (("v = x*w + c", [("v", "x*w + c"), ("y", "sigmoid(v)")], ["x", "w", "c"]),
-                ("u = w*x, y = tanh(u)", [("u", "w*x"), ("y", "tanh(u)")], ["x", "w"]),
-                ("a = x + w, y = a*sin(x)", [("a", "x + w"), ("y", "a*sin(x)")], ["x", "w"]))
-
-
-def _lifted_oracle(graph: Graph, point: dict, tau: float, n: int) -> dict:
-    r"""Cov(τ ε_i, y) over independent ε_i ~ N(0, 1), by an n-point Gauss–Hermite grid per node."""
-    t, w = hermegauss(n)
-    grids = np.meshgrid(*[t] * len(graph.order), indexing="ij")
-    weight = np.prod(np.meshgrid(*[w / w.sum()] * len(graph.order), indexing="ij"), axis=0)
-    noise = {name: tau * g for name, g in zip(graph.order, grids)}
-    z = {}
-    for name in graph.order:
-        if name in graph.inputs:
-            z[name] = point[name] + noise[name]
-        else:
-            f = sympy.lambdify([graph.symbols[a] for a in graph.arguments(name)],
-                               graph.expressions[name], "numpy")
-            z[name] = f(*(z[a] for a in graph.arguments(name))) + noise[name]
-    y = z[graph.order[-1]]
-    y_mean = np.sum(weight * y)
-    return {name: float(np.sum(weight * noise[name] * (y - y_mean))) for name in graph.order}
-
-
-def lifted_covariance(shift_of, rng=None, tau: float = 0.3, n: int = 8) -> None:
-    r"""``shift_of(graph, point, tau, n)`` returns {node: Cov(τ ε_i, y)}: the first-order shift
-    d E_{q_θ}[τ ε_i]/dθ at θ = 0 of each node's noise under the tilt e^{θ y} of the lifted graph
-
-        z_i = z_i⁰ + τ ε_i (inputs),   z_i = f_i(z_a(i)) + τ ε_i (the others),   ε_i ~ N(0, 1),
-
-    computed by n-point Gauss–Hermite quadrature per node. Fresh graphs and points each run, at
-    τ = 0.3, where the delta-limit shortcut τ² λ_i (the adjoints at the noiseless point) is off
-    by about 1–10 %: only the covariance itself passes (rtol 1e-6).
-    """
-    r = fresh_rng(rng)
-    cases = [_LIFT_GRAPHS[k] for k in r.permutation(len(_LIFT_GRAPHS))[:2]]
-    for label, assignments, inputs in cases:
-        graph = Graph.from_assignments(assignments, inputs=inputs)
-        point = {name: float(np.round(r.uniform(-1.2, 1.2), 3)) for name in inputs}
-        expected = _lifted_oracle(graph, point, tau, n)
-        got = mapping(call(shift_of, graph, dict(point), tau, n, name="shift_of"),
-                      f"shift_of(graph, point, {tau}, {n})", graph.order)
-        where = f"for {label} at {point}, τ = {tau}"
-        for name in graph.order:
-            agree(array(got[name], f"the shift of node {name}", ()), expected[name],
-                  f"the shift of node {name}", where=where, rtol=1e-6, atol=1e-12)
-    ok("shift_of computes Cov(τ ε_i, y) on the lifted graph, on 2 fresh graphs and points")
-
-
-def _bethe_oracle(fg, beliefs, factor_beliefs) -> float:
-    r"""F_Bethe written independently: entropies and energies accumulated factor by factor."""
-    degree = {x: 0 for x in fg.variables}
-    total = 0.0
-    for f, b in zip(fg.factors, factor_beliefs):
-        for x in f.variables:
-            degree[x] += 1
-        total += float(np.sum(b * np.log(b)) - np.sum(b * np.log(f.table)))   # −H(b_a) − E[log f_a]
-    for x in fg.variables:
-        b = beliefs[x]
-        total += (1 - degree[x]) * float(np.sum(b * np.log(b)))           # + (d_i − 1) H(b_i)
-    return total
-
-
-def _fresh_model(r: np.random.Generator, k: int):
-    if k % 2 == 0:
-        n = int(r.integers(3, 6))
-        return ising_cycle(n, coupling=float(r.uniform(-0.8, 0.8)), field=list(r.uniform(-0.5, 0.5, n)))
-    return random_tree_model(int(r.integers(3, 5)), states=int(r.integers(2, 4)), rng=int(r.integers(2**31)))
-
-
-def bethe_gradient(gradient_of, rng=None, cases: int = 2, h: float = 1e-6) -> None:
-    r"""``gradient_of(fg, var_beliefs, factor_beliefs)`` returns ``(var_grad, factor_grad)``: the
-    partial derivatives of F_Bethe with respect to every belief entry, each belief treated as free,
-
-        ∂F/∂b_a(x_a) = log(b_a(x_a) / f_a(x_a)) + 1,    ∂F/∂b_i(x_i) = −(d_i − 1)(log b_i(x_i) + 1),
-
-    as a dict {variable: array} and a list of arrays shaped like the factor tables. Tried on fresh
-    loopy and tree models at random beliefs; every entry is compared with a central difference of
-    an independent F_Bethe (rtol 1e-6).
-    """
-    r = fresh_rng(rng)
-    for k in range(cases):
-        fg = _fresh_model(r, k)
-        var_b = {x: r.dirichlet(np.full(fg.cardinalities[x], 3.0)) for x in fg.variables}
-        fac_b = [r.dirichlet(np.full(f.table.size, 3.0)).reshape(f.table.shape) for f in fg.factors]
-        answer = call(gradient_of, fg, {x: b.copy() for x, b in var_b.items()},
-                      [b.copy() for b in fac_b], name="gradient_of")
-        if not isinstance(answer, tuple) or len(answer) != 2:
-            raise AssertionError("gradient_of(...) should return a pair (var_grad, factor_grad), got "
-                                 f"{type(answer).__name__}")
-        var_grad = mapping(answer[0], "var_grad", fg.variables)
-        if not isinstance(answer[1], (list, tuple)) or len(answer[1]) != len(fg.factors):
-            raise AssertionError(f"factor_grad should be a list of {len(fg.factors)} arrays, one per "
-                                 f"factor, got {type(answer[1]).__name__}")
-        shape = "a cycle" if k % 2 == 0 else "a tree"
-        for x in fg.variables:
-            expected = np.zeros_like(var_b[x])
-            for j in range(var_b[x].size):
-                up, down = dict(var_b), dict(var_b)
-                up[x], down[x] = var_b[x].copy(), var_b[x].copy()
-                up[x][j] += h
-                down[x][j] -= h
-                expected[j] = (_bethe_oracle(fg, up, fac_b) - _bethe_oracle(fg, down, fac_b)) / (2 * h)
-            agree(array(var_grad[x], f"var_grad[{x!r}]", expected.shape), expected, f"var_grad[{x!r}]",
-                  where=f"on {shape}", rtol=1e-6, atol=1e-8)
-        for a, f in enumerate(fg.factors):
-            expected = np.zeros_like(fac_b[a])
-            for j in np.ndindex(fac_b[a].shape):
-                up, down = list(fac_b), list(fac_b)
-                up[a], down[a] = fac_b[a].copy(), fac_b[a].copy()
-                up[a][j] += h
-                down[a][j] -= h
-                expected[j] = (_bethe_oracle(fg, var_b, up) - _bethe_oracle(fg, var_b, down)) / (2 * h)
-            agree(array(answer[1][a], f"factor_grad[{a}]", expected.shape), expected,
-                  f"factor_grad[{a}] (factor over {f.variables})", where=f"on {shape}", rtol=1e-6,
-                  atol=1e-8)
-    ok(f"gradient_of gives every partial derivative of F_Bethe, on {cases} fresh models")

@@ -12,12 +12,14 @@ Split by what they draw; every public name is re-exported here, so ``plots.spy(.
 | :mod:`~course_lib.plots.distributions` | the probability simplex, contour maps, IPF on a table |
 | :mod:`~course_lib.plots.schedules` | checkpointing schedules as time–step diagrams |
 | :mod:`~course_lib.plots.semirings` | a back substitution swept over a semiring on a small DAG |
+| :mod:`~course_lib.plots.alpha_projections` | a bimodal density and its α-projections onto Gaussians (14) |
 | :mod:`~course_lib.plots.palette` | every colour (colour-blind safe), markers and dashes |
 | :mod:`~course_lib.plots.describe` | descriptions of figures (alt text), :func:`describe_figures` |
 | :mod:`~course_lib.plots.log_axes` | plain-text log tick labels |
 """
 
 from course_lib.plots import elimination, palette  # noqa: F401  (elimination: lesson 13)
+from course_lib.plots.alpha_projections import alpha_projection_plot, update_alpha_projection_plot
 from course_lib.plots.bars import (
     marginal_bars,
     marginal_dots,
@@ -92,6 +94,7 @@ __all__ = [
     # distributions
     "SIMPLEX_CORNERS", "simplex_xy", "simplex_picture", "contour_map", "ERROR_FLOOR",
     "ipf_progress", "update_ipf_progress",
+    "alpha_projection_plot", "update_alpha_projection_plot",  # alpha_projections
     # axes, colours, descriptions
     "plain_log_labels", "palette", "describe", "description", "describe_figures",
     "schedule_diagram", "update_schedule_diagram", "schedule_timeline",  # schedules

@@ -7,10 +7,12 @@ r"""Thin ipywidgets wrappers around :mod:`course_lib.plots`.
 | :mod:`~course_lib.widgets.schedules` | checkpointing schedules (11) |
 | :mod:`~course_lib.widgets.semirings` | the semiring sweep stepper (12) |
 | :mod:`~course_lib.widgets.probability` | SPN evidence, loopy BP, Hamming decoding, IPF |
+| :mod:`~course_lib.widgets.alpha_projections` | the α slider of Minka's divergences (14) |
 
 Every public name is re-exported here: ``widgets.ipf_explorer(...)``.
 """
 
+from course_lib.widgets.alpha_projections import alpha_projection_explorer
 from course_lib.widgets.elimination import elimination_explorer, grid_orders  # noqa: F401  (13)
 from course_lib.widgets.panels import DescribedPNG, Frames, live_panel, panel, png_image
 from course_lib.widgets.probability import (
@@ -35,4 +37,4 @@ __all__ = ["panel", "live_panel", "png_image", "Frames", "DescribedPNG", "forwar
            "back_substitution_stepper", "JACOBI", "adjoint_iteration_explorer",
            "implicit_adjoint_explorer", "Results", "evidence_explorer", "loopy_bp_explorer",
            "BPRun", "hamming_explorer", "ipf_explorer", "schedule_explorer",
-           "semiring_sweep_explorer"]
+           "semiring_sweep_explorer", "alpha_projection_explorer"]

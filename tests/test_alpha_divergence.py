@@ -1,0 +1,141 @@
+"""Minka's α-divergence and the α-projection onto Gaussians, against independent oracles: the
+two KLs (kl.kl_divergence) and the Hellinger closed form for D_α; a continuous I-projection
+(trapezoid rule, brute-force search) and its stationarity by quadrature at α → 0; the mixture's closed-form moments at
+α = 1; a brute-force search and the moment condition of r ∝ P^α Q^{1−α} in between."""
+
+import numpy as np
+import pytest
+import scipy.integrate
+import scipy.optimize
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import norm
+
+from course_lib import alpha_divergence as ad
+from course_lib import kl
+
+X = np.linspace(-12, 12, 601)
+
+
+@st.composite
+def mixtures(draw):
+    r"""Two Gaussian components w N(m1, s1²) + (1 − w) N(m2, s2²), modes 2.5 to 5 apart."""
+    w = draw(st.floats(0.2, 0.8))
+    m1 = draw(st.floats(-3.0, -1.0))
+    gap = draw(st.floats(2.5, 5.0))
+    s1, s2 = draw(st.floats(0.5, 1.0)), draw(st.floats(0.5, 1.0))
+    return w, m1, s1, m1 + gap, s2
+
+
+def log_density(mix, x):
+    w, m1, s1, m2, s2 = mix
+    return np.logaddexp(np.log(w) + norm.logpdf(x, m1, s1), np.log(1 - w) + norm.logpdf(x, m2, s2))
+
+
+def density(mix, x):
+    return np.exp(log_density(mix, x))
+
+
+def continuous_i_projection(mix):
+    r"""argmin_{m,s} KL(N(m, s²)‖p) of the continuous mixture: KL by the trapezoid rule on a finer,
+    wider grid than X with log q in closed form, a brute-force search over (m, s), then Nelder–Mead."""
+    t = np.linspace(-20, 20, 8001)
+    log_p = log_density(mix, t)
+
+    def kl_q_p(params):
+        m, s = params
+        if s <= 0:
+            return np.inf
+        log_q = norm.logpdf(t, m, s)
+        return scipy.integrate.trapezoid(np.exp(log_q) * (log_q - log_p), t)
+
+    candidates = [(m, s) for m in np.linspace(-6, 8, 57) for s in np.linspace(0.3, 4.0, 38)]
+    start = min(candidates, key=kl_q_p)
+    best = scipy.optimize.minimize(kl_q_p, start, method="Nelder-Mead",
+                                   options={"xatol": 1e-9, "fatol": 1e-14, "maxiter": 2000})
+    return best.x
+
+
+def log_p_slopes(mix, t):
+    r"""(log p)′ and (log p)″ of the mixture at the points t."""
+    w, m1, s1, m2, s2 = mix
+    parts = [(w * norm.pdf(t, m1, s1), m1, s1), ((1 - w) * norm.pdf(t, m2, s2), m2, s2)]
+    total = sum(v for v, _, _ in parts)
+    d1 = sum(v * -(t - m) / s**2 for v, m, s in parts) / total
+    d2 = sum(v * ((t - m) ** 2 / s**4 - 1 / s**2) for v, m, s in parts) / total
+    return d1, d2 - d1**2
+
+
+@settings(max_examples=15, deadline=None)
+@given(mixtures())
+def test_alpha_zero_is_the_i_projection(mix):
+    m, s = ad.gaussian_alpha_projection(X, density(mix, X), 0.0)
+    m_ref, s_ref = continuous_i_projection(mix)
+    assert m == pytest.approx(m_ref, abs=2e-4) and s == pytest.approx(s_ref, abs=2e-4)
+    # stationarity of −H(q) − E_q[log p]: E_q[(log p)′] = 0 and (Stein) E_q[(log p)″] = −1/s²
+    slopes = [scipy.integrate.quad(lambda t, k=k: norm.pdf(t, m, s) * log_p_slopes(mix, t)[k],
+                                   m - 10 * s, m + 10 * s, epsabs=1e-12)[0] for k in (0, 1)]
+    assert slopes[0] == pytest.approx(0.0, abs=1e-6) and slopes[1] == pytest.approx(-1 / s**2, abs=1e-6)
+    m_small, s_small = ad.gaussian_alpha_projection(X, density(mix, X), 1e-5)
+    assert m_small == pytest.approx(m, abs=1e-3) and s_small == pytest.approx(s, abs=1e-3)
+
+
+@settings(max_examples=20, deadline=None)
+@given(mixtures())
+def test_alpha_one_is_the_m_projection_the_mixtures_moments(mix):
+    w, m1, s1, m2, s2 = mix
+    mean = w * m1 + (1 - w) * m2
+    sd = np.sqrt(w * (s1**2 + m1**2) + (1 - w) * (s2**2 + m2**2) - mean**2)
+    m, s = ad.gaussian_alpha_projection(X, density(mix, X), 1.0)
+    assert m == pytest.approx(mean, abs=1e-8) and s == pytest.approx(sd, abs=1e-8)
+    m_near, s_near = ad.gaussian_alpha_projection(X, density(mix, X), 0.999)
+    assert m_near == pytest.approx(mean, abs=1e-2) and s_near == pytest.approx(sd, abs=1e-2)
+
+
+@settings(max_examples=10, deadline=None)
+@given(mixtures(), st.floats(0.05, 0.95))
+def test_in_between_the_projection_beats_a_brute_force_search_and_matches_r_moments(mix, alpha):
+    p = density(mix, X)
+    P = p / p.sum()
+    m, s = ad.gaussian_alpha_projection(X, p, alpha)
+    Q = ad.gaussian_on_grid(X, m, s)
+    best = ad.alpha_divergence(P, Q, alpha)
+    brute = min(ad.alpha_divergence(P, ad.gaussian_on_grid(X, mm, ss), alpha)
+                for mm in np.linspace(-4, 5, 46) for ss in np.linspace(0.3, 4.0, 38))
+    assert best <= brute + 1e-12
+    r = P**alpha * Q ** (1 - alpha)
+    r /= r.sum()                     # stationarity: Q's moments = those of r ∝ P^α Q^{1−α}
+    assert Q @ X == pytest.approx(r @ X, abs=1e-5)
+    assert Q @ X**2 == pytest.approx(r @ X**2, abs=1e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(2, 8))
+def test_divergence_limits_and_hellinger(seed, k):
+    rng = np.random.default_rng(seed)
+    P, Q = rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))
+    assert ad.alpha_divergence(P, Q, 0.0) == pytest.approx(kl.kl_divergence(Q, P), rel=1e-12)
+    assert ad.alpha_divergence(P, Q, 1.0) == pytest.approx(kl.kl_divergence(P, Q), rel=1e-12)
+    assert ad.alpha_divergence(P, Q, 1e-6) == pytest.approx(kl.kl_divergence(Q, P), rel=1e-4, abs=1e-9)
+    assert ad.alpha_divergence(P, Q, 1 - 1e-6) == pytest.approx(kl.kl_divergence(P, Q), rel=1e-4, abs=1e-9)
+    hellinger = 2 * np.sum((np.sqrt(P) - np.sqrt(Q)) ** 2)
+    assert ad.alpha_divergence(P, Q, 0.5) == pytest.approx(hellinger, rel=1e-10, abs=1e-14)
+    assert ad.alpha_divergence(P, P, 0.3) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_bad_input_is_named():
+    p = density((0.5, -2, 0.7, 2, 0.7), X)
+    with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\]"):
+        ad.gaussian_alpha_projection(X, p, 1.5)
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        ad.alpha_divergence([0.5, 0.5], [0.5, 0.5], "half")
+    with pytest.raises(ValueError, match="evenly spaced"):
+        ad.gaussian_alpha_projection(X**3, p, 0.5)
+    with pytest.raises(ValueError, match="one value per grid point"):
+        ad.moments(X, p[:-1])
+    with pytest.raises(ValueError, match="positive and finite"):
+        ad.moments(X, np.where(X > 0, p, 0.0))
+    with pytest.raises(ValueError, match="same shape"):
+        ad.alpha_divergence([0.5, 0.5], [0.2, 0.3, 0.5], 0.5)
+    with pytest.raises(ValueError, match="positive sd"):
+        ad.gaussian_on_grid(X, 0.0, -1.0)
