@@ -79,6 +79,29 @@ def test_mlp_gradients(spy):
     assert np.isclose(dW[0][1, 0], fd, rtol=1e-5)
 
 
+def test_mlp_checkpointed_gradients(spy):
+    rng = np.random.default_rng(1)
+    W = [rng.normal(size=(3, 2)), rng.normal(size=(3, 3)), rng.normal(size=(1, 3))]
+    c = [rng.normal(size=(3, 1)), rng.normal(size=(3, 1)), rng.normal(size=(1, 1))]
+    x, y = rng.normal(size=(2, 4)), rng.normal(size=(1, 4))
+    dW, _ = mlp.gradients(W, c, x, y, snapshots=1)
+    assert spy == ["ElementSystem"] * 3  # one back substitution per reversed layer
+    eps, E = 1e-6, np.zeros_like(W[1])
+    E[2, 0] = eps
+    fd = (mlp.loss([W[0], W[1] + E, W[2]], c, x, y)
+          - mlp.loss([W[0], W[1] - E, W[2]], c, x, y)) / (2 * eps)
+    assert np.isclose(dW[1][2, 0], fd, rtol=1e-5)
+
+
+def test_autodiff_hvp(spy):
+    g, values = small_graph()
+    hu = autodiff.hvp(g, values, "z4", {"z1": 1.0})
+    assert len(spy) >= 2 and set(spy) == {"DenseSystem"}  # the adjoint solve and its tangent
+    z1, z2 = values["z1"], values["z2"]  # z4 = sin(z1 z2) + z1: the Hessian's first column
+    assert np.isclose(hu["z1"], -np.sin(z1 * z2) * z2 ** 2)
+    assert np.isclose(hu["z2"], np.cos(z1 * z2) - np.sin(z1 * z2) * z1 * z2)
+
+
 @pytest.mark.parametrize("log_space", [False, True])
 def test_spn_backward_pass(spy, log_space):
     root = spn.Sum([spn.Product([spn.Categorical("A", [0.2, 0.8]), spn.Categorical("B", [0.5, 0.5])]),
