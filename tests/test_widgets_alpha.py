@@ -7,6 +7,7 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from test_widgets_frames import full_draw
 
 from course_lib import alpha_divergence, plots, widgets
 from course_lib.plots import palette
@@ -88,11 +89,7 @@ def test_a_frame_equals_a_full_draw_and_is_described():
     box.children[0].children[0].value = 0.25
     frames = box.frames
     frame = frames.draw().copy()
-    for artist in frames.foreground:
-        artist.set_animated(False)
-    frames.figure.canvas.draw()
-    whole = np.asarray(frames.figure.canvas.buffer_rgba()).copy()
-    assert np.array_equal(frame, whole)
+    assert np.array_equal(frame, full_draw(frames))
     assert "α = 0.25" in repr(frames.png())
     plt.close("all")
 

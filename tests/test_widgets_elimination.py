@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_widgets_frames import full_draw
 
 from course_lib import bp, plots, widgets
 from course_lib.factor_graph import ising_grid
@@ -97,17 +98,6 @@ def test_a_typed_order_is_used_and_a_bad_one_is_named():
 def test_explorer_rejects_bad_arguments(bad):
     with pytest.raises(ValueError):
         widgets.elimination_explorer(**bad)
-
-
-def full_draw(frames):
-    for artist in frames.foreground:
-        artist.set_animated(False)
-    try:
-        frames.figure.canvas.draw()
-        return np.asarray(frames.figure.canvas.buffer_rgba()).copy()
-    finally:
-        for artist in frames.foreground:
-            artist.set_animated(True)
 
 
 def test_every_frame_equals_a_full_redraw():

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_widgets_frames import full_draw
 
 from course_lib import checkpoint, plots, widgets
 from course_lib.plots import palette, schedules
@@ -172,13 +173,5 @@ def test_every_frame_equals_a_full_redraw():
             with contextlib.redirect_stdout(io.StringIO()):
                 control.value = value
             frame = frames.draw().copy()
-            for artist in frames.foreground:
-                artist.set_animated(False)
-            try:
-                frames.figure.canvas.draw()
-                whole = np.asarray(frames.figure.canvas.buffer_rgba()).copy()
-            finally:
-                for artist in frames.foreground:
-                    artist.set_animated(True)
-            assert np.array_equal(frame, whole), f"{control.description} = {value}"
+            assert np.array_equal(frame, full_draw(frames)), f"{control.description} = {value}"
     plt.close("all")
