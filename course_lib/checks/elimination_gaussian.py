@@ -113,7 +113,14 @@ def _random_graph(rng: np.random.Generator) -> tuple[list[str], list[tuple[str, 
     names = [f"v{k}" for k in range(n)]
     pairs = list(itertools.combinations(names, 2))
     keep = rng.random(len(pairs)) < rng.uniform(0.25, 0.5)
-    return names, [p for p, k in zip(pairs, keep) if k]
+    edges = [p for p, k in zip(pairs, keep) if k]
+    touched = {v for e in edges for v in e}
+    for v in names:  # every vertex on an edge: the prompt's graph is given by its edges alone
+        if v not in touched:
+            u = names[(names.index(v) + int(rng.integers(1, n))) % n]
+            edges.append((min(u, v), max(u, v)))
+            touched |= {u, v}
+    return names, sorted(set(edges))
 
 
 def fill_in_function(fill_in: Callable, rng: np.random.Generator | int | None = None) -> None:

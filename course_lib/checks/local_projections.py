@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import bp, expectation_propagation
-from course_lib.factor_graph import ising_cycle, random_tree_model
+from course_lib.factor_graph import FactorGraph, ising_cycle, random_tree_model
 
 from .exercise import agree, array, call, forbidding, fresh_rng, mapping, ok
 
@@ -30,8 +30,19 @@ def _bethe_oracle(fg, beliefs, factor_beliefs) -> float:
     return total
 
 
+def _triple_model(r: np.random.Generator):
+    r"""A factor on three variables, a pairwise one and two unary ones (a tree)."""
+    cards = {v: int(r.integers(2, 4)) for v in "ABCD"}
+    fg = FactorGraph(cards)
+    for scope in (("A", "B", "C"), ("C", "D"), ("A",), ("D",)):
+        fg.add_factor(scope, r.uniform(0.2, 2.0, size=[cards[v] for v in scope]))
+    return fg
+
+
 def _fresh_model(r: np.random.Generator, k: int):
-    if k % 2 == 0:
+    if k % 3 == 2:
+        return _triple_model(r)
+    if k % 3 == 0:
         n = int(r.integers(3, 6))
         return ising_cycle(n, coupling=float(r.uniform(-0.8, 0.8)), field=list(r.uniform(-0.5, 0.5, n)))
     return random_tree_model(int(r.integers(3, 5)), states=int(r.integers(2, 4)), rng=int(r.integers(2**31)))
@@ -61,7 +72,7 @@ def bethe_gradient(gradient_of, rng=None, cases: int = 2, h: float = 1e-6) -> No
         if not isinstance(answer[1], (list, tuple)) or len(answer[1]) != len(fg.factors):
             raise AssertionError(f"factor_grad should be a list of {len(fg.factors)} arrays, one per "
                                  f"factor, got {type(answer[1]).__name__}")
-        shape = "a cycle" if k % 2 == 0 else "a tree"
+        shape = ("a cycle", "a tree", "a model with a three-variable factor")[k % 3]
         for x in fg.variables:
             expected = np.zeros_like(var_b[x])
             for j in range(var_b[x].size):
@@ -106,13 +117,14 @@ def _bp_message(fg, messages, a: int, variable: str) -> np.ndarray:
     return m / m.sum()
 
 
-def ep_moment_matching(ep_step_of, rng=None, cases: int = 4) -> None:
+def ep_moment_matching(ep_step_of, rng=None, cases: int = 6) -> None:
     r"""``ep_step_of(fg, messages, a)`` returns {i: ν_{a→i}} for the variables i of factor a: one
     EP step with the fully factorised family, written by hand,
 
         q_i^{∖a} ∝ q_i / ν_{a→i},   p̂_a ∝ ψ_a Π_{i∈a} q_i^{∖a},   ν_{a→i}^new ∝ p̂_a(x_i) / q_i^{∖a}(x_i).
 
-    Fresh random tree and loopy models with random positive messages each run; the course's
+    Fresh random loopy and tree models with random positive messages each run, pairwise factors
+    and, on a model with a three-variable factor, that factor or a unary one; the course's
     ``ep_step``, ``tilted``, ``cavity`` and ``expectation_propagation`` and BP are forbidden while
     the answer runs. Each message is compared, after scaling to sum 1 (any scale passes), with
     BP's factor-to-variable message from the cavities (rtol 1e-9).
@@ -125,14 +137,14 @@ def ep_moment_matching(ep_step_of, rng=None, cases: int = 4) -> None:
         fg = _fresh_model(r, k)
         messages = {(a, x): r.dirichlet(np.full(fg.cardinalities[x], 2.0))
                     for a, f in enumerate(fg.factors) for x in f.variables}
-        pairwise = [a for a, f in enumerate(fg.factors) if len(f.variables) == 2]
-        a = int(r.choice(pairwise))
+        arity = (3 if k % 6 == 2 else 1) if k % 3 == 2 else 2  # the factor a to update
+        a = int(r.choice([b for b, f in enumerate(fg.factors) if len(f.variables) == arity]))
         expected = {x: _bp_message(fg, messages, a, x) for x in fg.factors[a].variables}
         with forbidding(forbidden, "write the cavity, tilt and moment match yourself", ep_step_of):
             answer = call(ep_step_of, fg, {e: m.copy() for e, m in messages.items()}, a,
                           name="ep_step_of")
         got = mapping(answer, f"ep_step_of(fg, messages, {a})", fg.factors[a].variables)
-        shape = "a cycle" if k % 2 == 0 else "a tree"
+        shape = ("a cycle", "a tree", "a model with a three-variable factor")[k % 3]
         for x in fg.factors[a].variables:
             m = array(got[x], f"the message ν_{{{a}→{x}}}", expected[x].shape)
             if np.any(m <= 0):
