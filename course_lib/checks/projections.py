@@ -30,7 +30,7 @@ def tilt_by_newton(tilt_to_mean, rng=None, cases: int = 5) -> None:
     r"""``tilt_to_mean(p, f, t)`` returns ``(q, theta)``: the I-projection of ``p`` onto
     {q : E_q[f] = t} for one feature, written by hand (Newton or bisection on the dual).
 
-        q_θ(x) = p(x) e^{θ f(x)} / Z(θ),   g(θ) = log Z(θ) − θ t,   g'(θ) = E_{q_θ}[f] − t
+        q_θ(x) = p(x) e^{θ f(x)} / Z(θ),   G(θ) = log Z(θ) − θ t,   G'(θ) = E_{q_θ}[f] − t
 
     Fresh random p, f and t (inside the range of f) each run; ``kl.i_projection`` and the
     scipy.optimize solvers are forbidden while the answer runs. Both q (every entry) and θ
