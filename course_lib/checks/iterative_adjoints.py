@@ -120,9 +120,9 @@ def gradient_descent_rate(answer: Callable, rng: np.random.Generator | int | Non
         Q, a = B @ B.T / k + np.eye(k), round(float(r.uniform(0.1, 0.5)), 3)
         graph, P = _loss_graph(Q, a), r.normal(size=k)
         H = Q + a * np.diag(np.cos(P))
-        mu = np.linalg.eigvalsh(H)
-        # η > 2/(μ_min + μ_max) makes |1 − η μ_max| the largest, η below it |1 − η μ_min|
-        eta = float(r.uniform(1.05, 1.3) if case % 2 else r.uniform(0.3, 0.9)) * 2 / (mu[0] + mu[-1])
+        eig = np.linalg.eigvalsh(H)
+        # η > 2/(e_min + e_max) makes |1 − η e_max| the largest, η below it |1 − η e_min|
+        eta = float(r.uniform(1.05, 1.3) if case % 2 else r.uniform(0.3, 0.9)) * 2 / (eig[0] + eig[-1])
         expected = float(np.max(np.abs(np.linalg.eigvals(np.eye(k) - eta * H))))
         values = {f"P{i}": float(P[i]) for i in range(k)}
         with forbidding(_GRADIENTS, "build H from Hessian–vector products (autodiff.hvp)", answer), \
