@@ -257,32 +257,32 @@ def copied_rnn(xs):
     T = len(xs)
     return Graph.from_assignments(
         [(f"w{t}", "w") for t in range(1, T + 1)]
-        + [(f"h{t}", f"tanh(w{t}*h{t - 1} + u*({xs[t - 1]}))") for t in range(1, T + 1)]
-        + [("l", f"(h{T} - 0.2)**2/2")], inputs=["h0", "w", "u"])
+        + [(f"s{t}", f"tanh(w{t}*s{t - 1} + u*({xs[t - 1]}))") for t in range(1, T + 1)]
+        + [("l", f"(s{T} - 0.2)**2/2")], inputs=["s0", "w", "u"])
 
 
 def copied_rnn_other_form(xs):
     steps = []
     for t, x in enumerate(xs, start=1):
-        steps += [(f"w{t}", "1*w"), (f"a{t}", f"w{t}*h{t - 1} + {x}*u"), (f"h{t}", f"tanh(a{t})")]
-    return Graph.from_assignments(steps + [("l", f"0.5*(h{len(xs)} - 0.2)**2")], inputs=["w", "u", "h0"])
+        steps += [(f"w{t}", "1*w"), (f"a{t}", f"w{t}*s{t - 1} + {x}*u"), (f"s{t}", f"tanh(a{t})")]
+    return Graph.from_assignments(steps + [("l", f"0.5*(s{len(xs)} - 0.2)**2")], inputs=["w", "u", "s0"])
 
 
-def _rnn(xs, weight_of_step, loss="(h{T} - 0.2)**2/2"):
+def _rnn(xs, weight_of_step, loss="(s{T} - 0.2)**2/2"):
     T = len(xs)
     return Graph.from_assignments(
         [(f"w{t}", "w") for t in range(1, T + 1)]
-        + [(f"h{t}", f"tanh({weight_of_step(t, T)}*h{t - 1} + u*({xs[t - 1]}))") for t in range(1, T + 1)]
-        + [("l", loss.format(T=T))], inputs=["h0", "w", "u"])
+        + [(f"s{t}", f"tanh({weight_of_step(t, T)}*s{t - 1} + u*({xs[t - 1]}))") for t in range(1, T + 1)]
+        + [("l", loss.format(T=T))], inputs=["s0", "w", "u"])
 
 
 WRONG_COPIES = [
     (lambda xs: _rnn(xs, lambda t, T: "w1"), "the adjoint of copy"),          # every step reads w1
     (lambda xs: _rnn(xs, lambda t, T: "w"), "the adjoint of copy"),           # copies unused
     (lambda xs: _rnn(xs, lambda t, T: f"w{T + 1 - t}"), "the adjoint of copy"),  # copies reversed
-    (lambda xs: _rnn(xs, lambda t, T: f"w{t}", "(h{T} - 0.2)**2"), "the loss"),  # no ½
+    (lambda xs: _rnn(xs, lambda t, T: f"w{t}", "(s{T} - 0.2)**2"), "the loss"),  # no ½
     (lambda xs: _rnn([0.5, -1.0, 0.8, 0.3], lambda t, T: f"w{t}"), "lacks the nodes|the loss"),
-    (lambda xs: lagrange.adjoints(copied_rnn(xs), {"h0": 0.1, "w": 0.8, "u": 1.3}, "l"), "return a Graph"),
+    (lambda xs: lagrange.adjoints(copied_rnn(xs), {"s0": 0.1, "w": 0.8, "u": 1.3}, "l"), "return a Graph"),
     (lambda xs: _rnn(xs[::-1], lambda t, T: f"w{t}"), "the loss"),          # sequence reversed
 ]
 

@@ -3,8 +3,9 @@ every right one (course_lib.checks.iterative_adjoints)."""
 
 import numpy as np
 import pytest
+import sympy
 
-from course_lib import iterative
+from course_lib import autodiff, iterative, lagrange, symbolic
 from course_lib.checks import iterative_adjoints
 
 # -- Exercise 1: one Gauss–Seidel sweep ----------------------------------------------------
@@ -118,50 +119,97 @@ def test_implicit_weight_gradient_rejects_wrong_answers(answer, message):
     assert str(err.value).count("\n") <= 1
 
 
-# -- Exercise 3: the rate of gradient descent ----------------------------------------------
+# -- Exercise 3: the rate of gradient descent, H from Hessian–vector products ------------------
 
 
-def gd_rate(gradient, p, eta):
-    h, k = 1e-5, len(p)
-    H = np.column_stack([(gradient(p + h * e) - gradient(p - h * e)) / (2 * h) for e in np.eye(k)])
-    return iterative.spectral_radius(np.eye(k) - eta * H)
+def _columns(graph, values, output):  # H e_j for each input j, by forward-over-reverse
+    return np.array([[hv[x] for x in graph.inputs]
+                     for hv in (autodiff.hvp(graph, values, output, {x: 1.0}) for x in graph.inputs)]).T
 
 
-def gd_rate_symmetrised(gradient, p, eta):  # another right form: symmetric H, eigvalsh
-    h, k = 1e-4, len(p)
-    H = np.array([(gradient(p + h * e) - gradient(p - h * e)) / (2 * h) for e in np.eye(k)])
+def gd_rate(graph, values, output, eta):
+    H = _columns(graph, values, output)
+    return iterative.spectral_radius(np.eye(len(H)) - eta * H)
+
+
+def gd_rate_symmetric(graph, values, output, eta):  # another right form: rows, eigvalsh, both ends
+    H = np.array([list(autodiff.hvp(graph, values, output, {x: 1}).values()) for x in graph.inputs])
     mu = np.linalg.eigvalsh((H + H.T) / 2)
     return max(abs(1 - eta * mu[0]), abs(1 - eta * mu[-1]))
 
 
-def _hessian(gradient, p):
-    h, k = 1e-5, len(p)
-    return np.column_stack([(gradient(p + h * e) - gradient(p - h * e)) / (2 * h) for e in np.eye(k)])
+def finite_differences_of_gradients(graph, values, output, eta):  # the old route, now forbidden
+    h, names = 1e-5, list(graph.inputs)
+
+    def grad(shift):
+        lam = lagrange.adjoints(graph, {x: values[x] + shift.get(x, 0.0) for x in names}, output)
+        return np.array([lam[x] for x in names])
+
+    H = np.column_stack([(grad({x: h}) - grad({x: -h})) / (2 * h) for x in names])
+    return iterative.spectral_radius(np.eye(len(names)) - eta * H)
 
 
-@pytest.mark.parametrize("answer", [gd_rate, gd_rate_symmetrised])
+def finite_differences_by_vjp(graph, values, output, eta):
+    h, names = 1e-5, list(graph.inputs)
+
+    def grad(x, step):
+        lam = autodiff.vjp(graph, {**values, x: values[x] + step}, {output: 1.0})
+        return np.array([lam[y] for y in names])
+
+    H = np.column_stack([(grad(x, h) - grad(x, -h)) / (2 * h) for x in names])
+    return iterative.spectral_radius(np.eye(len(names)) - eta * H)
+
+
+def second_differences_of_the_loss(graph, values, output, eta):  # no gradient at all, no hvp
+    h, names = 1e-4, list(graph.inputs)
+
+    def loss(shift):
+        return graph.forward({x: values[x] + shift.get(x, 0.0) for x in names})[output]
+
+    H = np.array([[(loss({x: h, y: h} if x != y else {x: 2 * h}) - loss({x: h}) - loss({y: h}) + loss({}))
+                   / h**2 for y in names] for x in names])
+    return iterative.spectral_radius(np.eye(len(names)) - eta * H)
+
+
+def one_hvp_along_ones(graph, values, output, eta):  # H·1 taken for the diagonal of H
+    hu = autodiff.hvp(graph, values, output, {x: 1.0 for x in graph.inputs})
+    return iterative.spectral_radius(np.eye(len(hu)) - eta * np.diag(list(hu.values())))
+
+
+@pytest.mark.parametrize("answer", [gd_rate, gd_rate_symmetric])
 def test_gradient_descent_rate_accepts_right_answers(answer, capsys):
     iterative_adjoints.gradient_descent_rate(answer, rng=5)
     assert capsys.readouterr().out.startswith("ok ")
 
 
-@pytest.mark.parametrize("answer", [
-    lambda g, p, eta: iterative.spectral_radius(_hessian(g, p)),                 # ρ(H)
-    lambda g, p, eta: np.max(np.linalg.eigvals(np.eye(len(p)) - eta * _hessian(g, p))).real,  # no |·|
-    lambda g, p, eta: abs(1 - eta * np.max(np.linalg.eigvals(_hessian(g, p)).real)),  # one end only
-    lambda g, p, eta: iterative.spectral_radius(np.eye(len(p)) + eta * _hessian(g, p)),  # sign
-    lambda g, p, eta: iterative.spectral_radius(np.eye(len(p)) - _hessian(g, p)),       # no η
-    lambda g, p, eta: 0.9917,                                                    # a number typed in
-    lambda g, p, eta: np.eye(len(p)) - eta * _hessian(g, p),                     # the matrix
-    lambda g, p, eta: iterative.spectral_radius(np.eye(4) - eta * _hessian(g, p)),  # 4 parameters
-    None,
+@pytest.mark.parametrize("answer, message", [
+    (finite_differences_of_gradients, "lagrange.adjoints"),
+    (finite_differences_by_vjp, "autodiff.vjp"),
+    (second_differences_of_the_loss, "ρ|autodiff.hvp calls"),
+    (one_hvp_along_ones, "ρ|autodiff.hvp calls"),
+    (lambda g, v, o, eta: iterative.spectral_radius(_columns(g, v, o)), "ρ"),              # ρ(H)
+    (lambda g, v, o, eta: np.max(np.linalg.eigvals(np.eye(len(v)) - eta * _columns(g, v, o))).real, "ρ"),
+    (lambda g, v, o, eta: iterative.spectral_radius(np.eye(len(v)) + eta * _columns(g, v, o)), "ρ"),
+    (lambda g, v, o, eta: iterative.spectral_radius(np.eye(len(v)) - _columns(g, v, o)), "ρ"),  # no η
+    (lambda g, v, o, eta: 0.977785, "ρ"),                                        # the printed number
+    (lambda g, v, o, eta: np.eye(len(v)) - eta * _columns(g, v, o), "shape"),    # the matrix
+    (lambda g, v, o, eta: gd_rate(g, v, "q", eta), "ρ"),                          # the wrong node
+    (None, "no answer"),
 ])
-def test_gradient_descent_rate_rejects_wrong_answers(answer):
-    with pytest.raises(AssertionError) as err:
+def test_gradient_descent_rate_rejects_wrong_answers(answer, message):
+    with pytest.raises(AssertionError, match=message) as err:
         iterative_adjoints.gradient_descent_rate(answer, rng=6)
     assert str(err.value).count("\n") <= 1
 
 
-def test_gradient_descent_rate_rejects_a_hessian_that_ignores_the_gradient():
-    with pytest.raises(AssertionError, match="called gradient 0 times|ρ"):
-        iterative_adjoints.gradient_descent_rate(lambda g, p, eta: 1 - eta, rng=7)
+def hessian_by_sympy(graph, values, output, eta):  # the right number, but not by the method asked
+    names = [graph.symbols[x] for x in graph.inputs]
+    H = sympy.hessian(symbolic.output_expression(graph, output), names)
+    H = np.array(H.subs({graph.symbols[x]: values[x] for x in graph.inputs}).evalf(), dtype=float)
+    return iterative.spectral_radius(np.eye(len(names)) - eta * H)
+
+
+def test_gradient_descent_rate_requires_one_hvp_per_column():
+    with pytest.raises(AssertionError, match="0 autodiff.hvp calls") as err:
+        iterative_adjoints.gradient_descent_rate(hessian_by_sympy, rng=7)
+    assert str(err.value).count("\n") <= 1

@@ -28,7 +28,7 @@ def tilt_newton(p, f, t):
     return q / q.sum(), theta
 
 
-def tilt_bisection(p, f, t):  # another correct method: bisection on g'(θ) = E_qθ[f] − t
+def tilt_bisection(p, f, t):  # another correct method: bisection on G'(θ) = E_qθ[f] − t
     def mean(th):
         w = np.log(p) + th * f
         return float(np.exp(w - logsumexp(w)) @ f)

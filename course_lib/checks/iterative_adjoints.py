@@ -2,7 +2,7 @@ r"""Exercise checks for notebooks/06_adjoints_converging.ipynb (built on :mod:`.
 
 Every check draws fresh systems, calls the student's function on them and compares every
 entry with an oracle computed outside the forbidding block by another route
-(``iterative.gauss_seidel``, a forward-mode solve, an exact Hessian).
+(``iterative.gauss_seidel``, a forward-mode solve, a Hessian known in closed form).
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ from collections.abc import Callable
 
 import numpy as np
 import scipy.linalg
+import sympy
 
-from course_lib import iterative, lagrange
+from course_lib import autodiff, iterative, lagrange
+from course_lib.graph import Graph
 from course_lib.substitution import backslash, forward_substitute
 
-from .exercise import agree, array, call, forbidding, fresh_rng, ok
+from .exercise import agree, array, call, counting, forbidding, fresh_rng, ok
+from .values import central_difference
 
 __all__ = ["gauss_seidel_sweep", "implicit_weight_gradient", "gradient_descent_rate"]
 
@@ -24,6 +27,8 @@ _SOLVERS = {"np.linalg.solve": np.linalg.solve, "np.linalg.inv": np.linalg.inv,
             "scipy.linalg.solve_triangular": scipy.linalg.solve_triangular,
             "backslash": backslash, "forward_substitute": forward_substitute,
             "lagrange.adjoints": lagrange.adjoints}
+_GRADIENTS = {"lagrange.adjoints": lagrange.adjoints, "autodiff.vjp": autodiff.vjp,
+              "autodiff.jacobian": autodiff.jacobian, "checks.central_difference": central_difference}
 _ITERATIVE = {f"iterative.{name}": getattr(iterative, name)
               for name in ("jacobi", "gauss_seidel", "implicit_adjoint")}
 
@@ -91,33 +96,41 @@ def implicit_weight_gradient(answer: Callable, rng: np.random.Generator | int | 
     ok("dℓ/dW = diag(1 − z*²) λ z*ᵀ, on fresh layers")
 
 
+def _loss_graph(Q: np.ndarray, a: float) -> Graph:
+    r"""ℓ(P) = ½ PᵀQP + a Σ_i (1 − cos P_i) as a Graph with inputs P0 … P_{k−1} and output l."""
+    P = sympy.symbols(f"P0:{len(Q)}")
+    quadratic = sum(sympy.Float(Q[i, j] / 2) * P[i] * P[j]
+                    for i in range(len(Q)) for j in range(len(Q)))
+    return Graph.from_assignments([("q", quadratic), ("c", sum(1 - sympy.cos(x) for x in P)),
+                                   ("l", f"q + {a!r}*c")], inputs=[str(x) for x in P])
+
+
 def gradient_descent_rate(answer: Callable, rng: np.random.Generator | int | None = None) -> None:
-    r"""``answer(gradient, p, eta)`` returns ρ(I − ηH), H the Hessian of ℓ at p (estimated by
-    central differences of ``gradient``). Tried on fresh ℓ(p) = ½pᵀQp + a Σ_i (1 − cos p_i),
-    whose Hessian Q + a diag(cos p) is known exactly, with η making either end of the
-    spectrum of I − ηH the largest in size.
+    r"""``answer(graph, values, output, eta)`` returns ρ(I − ηH), H the Hessian of ``output``
+    with respect to the graph's inputs at ``values``, its columns H e_j from ``autodiff.hvp``
+    (forward-over-reverse, exact). Tried on fresh losses ℓ(P) = ½PᵀQP + a Σ_i (1 − cos P_i),
+    whose Hessian Q + a diag(cos P) is known exactly, with η making either end of the spectrum
+    of I − ηH the largest in size. Gradient routes (lagrange.adjoints, autodiff.vjp, jacobian,
+    checks.central_difference) are forbidden: no finite differences of gradients.
     """
     r = fresh_rng(rng)
-    for case in range(4):
-        k = int(r.integers(2, 6))
+    for case in range(3):
+        k = int(r.integers(2, 5))
         B = r.normal(size=(k, k))
-        Q, a = B @ B.T / k + np.eye(k), float(r.uniform(0.1, 0.5))
-        p = r.normal(size=k)
-        H = Q + a * np.diag(np.cos(p))
-        mu = np.linalg.eigvalsh(H)
-        # η > 2/(μ_min + μ_max) makes |1 − η μ_max| the largest, η below it |1 − η μ_min|
-        eta = float(r.uniform(1.05, 1.3) if case % 2 else r.uniform(0.3, 0.9)) * 2 / (mu[0] + mu[-1])
+        Q, a = B @ B.T / k + np.eye(k), round(float(r.uniform(0.1, 0.5)), 3)
+        graph, P = _loss_graph(Q, a), r.normal(size=k)
+        H = Q + a * np.diag(np.cos(P))
+        eig = np.linalg.eigvalsh(H)
+        # η > 2/(e_min + e_max) makes |1 − η e_max| the largest, η below it |1 − η e_min|
+        eta = float(r.uniform(1.05, 1.3) if case % 2 else r.uniform(0.3, 0.9)) * 2 / (eig[0] + eig[-1])
         expected = float(np.max(np.abs(np.linalg.eigvals(np.eye(k) - eta * H))))
-        calls = [0]
-
-        def gradient(q, Q=Q, a=a, k=k, calls=calls):
-            calls[0] += 1
-            q = array(q, "the point gradient() was called at", (k,))
-            return Q @ q + a * np.sin(q)
-
-        got = array(call(answer, gradient, p.copy(), eta, name="gd_rate"), "gd_rate(gradient, p, eta)", ())
-        agree(got, expected, "ρ(I − ηH)", where=f"(k = {k} parameters, η = {eta:.4g})", rtol=1e-5)
-        if calls[0] < k + 1:
-            raise AssertionError(f"gd_rate called gradient {calls[0]} times for k = {k} parameters; "
-                                 "estimate H from differences of the gradient")
-    ok("ρ(I − ηH) from a finite-difference Hessian, on fresh losses")
+        values = {f"P{i}": float(P[i]) for i in range(k)}
+        with forbidding(_GRADIENTS, "build H from Hessian–vector products (autodiff.hvp)", answer), \
+                counting({"autodiff.hvp": autodiff.hvp}, answer) as calls:
+            got = call(answer, graph, dict(values), "l", eta, name="gd_rate")
+        got = array(got, "gd_rate(graph, values, output, eta)", ())
+        agree(got, expected, "ρ(I − ηH)", where=f"(k = {k} inputs, η = {eta:.4g})", rtol=1e-9)
+        if calls["autodiff.hvp"] < k:
+            raise AssertionError(f"gd_rate made {calls['autodiff.hvp']} autodiff.hvp calls for k = {k} "
+                                 "inputs; build H column by column, H e_j = one hvp each")
+    ok("ρ(I − ηH) from Hessian–vector products, on fresh losses")

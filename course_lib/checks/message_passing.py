@@ -52,7 +52,7 @@ def _normalised(m: np.ndarray) -> np.ndarray:
 
 
 def _factor_message_oracle(table: np.ndarray, incoming: list, target: int) -> np.ndarray:
-    r"""μ_{a→x} = Σ_{x_a∖x} f_a Π_{y≠x} μ_{y→a}, normalised, by one einsum."""
+    r"""ν_{a→x} = Σ_{x_a∖x} ψ_a Π_{y≠x} ν_{y→a}, normalised, by one einsum."""
     axes = list(range(table.ndim))
     operands = [table, axes]
     for k, m in enumerate(incoming):
@@ -87,9 +87,9 @@ def message_updates(factor_message: Callable, variable_message: Callable, rng=No
     r"""Check the two sum–product updates on fresh inputs.
 
         factor_message(table, incoming, target)
-            = μ_{a→x}(x) ∝ Σ_{x_a∖x} f_a(x_a) Π_{y∈N(a)∖x} μ_{y→a}(y)   (x: axis ``target``)
+            = ν_{a→x}(x) ∝ Σ_{x_a∖x} ψ_a(x_a) Π_{y∈N(a)∖x} ν_{y→a}(y)   (x: axis ``target``)
         variable_message(incoming, target)
-            = μ_{x→a}(x) ∝ Π_{b∈N(x)∖a} μ_{b→x}(x)                      (a: ``incoming[target]``)
+            = ν_{x→a}(x) ∝ Π_{b∈N(x)∖a} ν_{b→x}(x)                      (a: ``incoming[target]``)
 
     both normalised to sum to 1. Tried on random tables of 1–3 axes with random messages (no
     slot all ones, so the skipped message matters), then on every edge of three random factor
@@ -122,14 +122,14 @@ def message_updates(factor_message: Callable, variable_message: Callable, rng=No
             incoming = [result.message(y, a) for y in factor.variables]
             for pos, x in enumerate(factor.variables):
                 cases.append((factor_message, fm, (factor.table, incoming, pos),
-                              result.message(a, x), f"μ_(factor {a} → {x}) from {fm}",
+                              result.message(a, x), f"ν_(factor {a} → {x}) from {fm}",
                               f"on a random graph (scope {factor.variables})", 1e-7))
         for x in fg.variables:
             around = list(fg.neighbours(x))
             incoming = [result.message(b, x) for b in around]
             for pos, a in enumerate(around):
                 cases.append((variable_message, vm, (incoming, pos), result.message(x, a),
-                              f"μ_({x} → factor {a}) from {vm}", "on a random graph", 1e-7))
+                              f"ν_({x} → factor {a}) from {vm}", "on a random graph", 1e-7))
     with forbidding(_BP_SOLVERS, "write the message update yourself, without belief "
                     "propagation or enumeration", factor_message, variable_message):
         for fn, name, args, expected, what, where, rtol in cases:
@@ -143,7 +143,7 @@ def message_updates(factor_message: Callable, variable_message: Callable, rng=No
 def shared_bias_slope(slope_of: Callable, rng=None) -> None:
     r"""Check ``slope_of(chain)`` = ∂ log Z/∂ξ at ξ = 0, by backprop, on fresh random chains.
 
-        log Z(ξ) = log Σ_x exp( Σ_t θ_t(x_t) + ξ Σ_t 1[x_t = 1] + Σ_t ω_t(x_{t−1}, x_t) ),
+        log Z(ξ) = log Σ_x exp( Σ_t θ_t(x_t) + ξ Σ_t 1[x_t = 1] + Σ_t θ_{t−1,t}(x_{t−1}, x_t) ),
         ∂ log Z/∂ξ |_{ξ=0} = Σ_t P(x_t = 1) = E[number of t with x_t = 1]
 
     ``chain`` is a ``chain_model(T, K)`` (factors φ_0 … φ_{T−1}, then ψ_1 … ψ_{T−1}). Tried

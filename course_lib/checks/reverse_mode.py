@@ -251,9 +251,9 @@ def tape(Value: Any, rng: np.random.Generator | int | None = None) -> None:
 # -- Exercise: copies of a shared weight ---------------------------------------------------
 
 
-def _bptt(xs: list[float], h0: float, w: float, u: float) -> dict[str, np.ndarray]:
-    r"""h_t = tanh(w h_{t−1} + u x_t), ℓ = ½(h_T − 0.2)², differentiated by hand (numpy)."""
-    h = [h0]
+def _bptt(xs: list[float], s0: float, w: float, u: float) -> dict[str, np.ndarray]:
+    r"""s_t = tanh(w s_{t−1} + u x_t), ℓ = ½(s_T − 0.2)², differentiated by hand (numpy)."""
+    h = [s0]
     for x in xs:
         h.append(math.tanh(w * h[-1] + u * x))
     lam_h = [0.0] * (len(xs) + 1)
@@ -267,9 +267,9 @@ def _bptt(xs: list[float], h0: float, w: float, u: float) -> dict[str, np.ndarra
 
 
 def weight_copies(answer: Callable, rng: np.random.Generator | int | None = None) -> None:
-    r"""``answer(xs)`` returns a Graph with inputs h0, w, u, copy nodes w_t = w and steps
-    h_t = tanh(w_t h_{t−1} + u x_t), loss l = ½(h_T − 0.2)². Tried on fresh sequences xs;
-    λ_{w_t} = λ_{h_t}(1 − h_t²) h_{t−1} checked for every copy t, and λ_w = Σ_t λ_{w_t}.
+    r"""``answer(xs)`` returns a Graph with inputs s0, w, u, copy nodes w_t = w and steps
+    s_t = tanh(w_t s_{t−1} + u x_t) (nodes s1 … sT), loss l = ½(s_T − 0.2)². Tried on fresh sequences xs;
+    λ_{w_t} = λ_{s_t}(1 − s_t²) s_{t−1} checked for every copy t, and λ_w = Σ_t λ_{w_t}.
     """
     r = fresh_rng(rng)
     for _ in range(3):
@@ -279,9 +279,9 @@ def weight_copies(answer: Callable, rng: np.random.Generator | int | None = None
         if not isinstance(g, Graph):
             raise AssertionError(f"copied_rnn(xs) should return a Graph, got {type(g).__name__}")
         copies = [f"w{t}" for t in range(1, T + 1)]
-        if set(g.inputs) != {"h0", "w", "u"}:
-            raise AssertionError(f"the graph's inputs should be h0, w, u; got {', '.join(g.inputs)}")
-        missing = [name for name in [*copies, *(f"h{t}" for t in range(1, T + 1)), "l"]
+        if set(g.inputs) != {"s0", "w", "u"}:
+            raise AssertionError(f"the graph's inputs should be s0, w, u; got {', '.join(g.inputs)}")
+        missing = [name for name in [*copies, *(f"s{t}" for t in range(1, T + 1)), "l"]
                    if name not in g.expressions]
         if missing:
             raise AssertionError(f"for a sequence of length {T} the graph lacks the nodes {missing}")
@@ -289,9 +289,9 @@ def weight_copies(answer: Callable, rng: np.random.Generator | int | None = None
         if not_copies:
             raise AssertionError(f"a copy node is assigned w itself; {not_copies[0]} = "
                                  f"{g.expressions[not_copies[0]]}")
-        point = {"h0": float(r.uniform(-0.5, 0.5)), "w": float(r.uniform(0.3, 1.2)),
+        point = {"s0": float(r.uniform(-0.5, 0.5)), "w": float(r.uniform(0.3, 1.2)),
                  "u": float(r.uniform(0.5, 1.5))}
-        want = _bptt(xs, point["h0"], point["w"], point["u"])
+        want = _bptt(xs, point["s0"], point["w"], point["u"])
         where = f"for xs = {xs}"
         agree(g.forward(point)["l"], want["loss"], "the loss l", where=where, rtol=1e-9)
         lam = lagrange.adjoints(g, point, "l")
