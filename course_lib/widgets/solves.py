@@ -221,7 +221,7 @@ def adjoint_iteration_explorer(systems: Mapping[str, tuple[Graph, Mapping[str, f
         n_exact, n = int((status == 2).sum()), status.size
         if ordering == JACOBI:  # short titles: every glyph is rendered on every redraw
             text = (f"Jacobi iterate {t}: {n_exact}/{n} exact, all from "
-                    f"{result['exact_from']} = L + 1")
+                    f"{result['exact_from']} = m_out + 1")
         else:
             text = (f"{ordering.split(', ', 1)[1]}, sweep {t}: {n_exact}/{n} exact, "
                     f"all after {result['exact_from']} sweeps")
