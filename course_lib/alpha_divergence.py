@@ -1,21 +1,22 @@
 r"""Minka's α-divergence between distributions on a grid, and the α-projection onto Gaussians.
 
-For distributions P, Q on the same points (Minka 2005, *Divergence measures and message
+For distributions p, q on the same points (Minka 2005, *Divergence measures and message
 passing*, MSR-TR-2005-173; Amari writes α' = 2α − 1):
 
-    D_α(P‖Q) = 1/(α(1 − α)) · Σ_x [ α P(x) + (1 − α) Q(x) − P(x)^α Q(x)^{1−α} ]
-             = (1 − Σ_x P(x)^α Q(x)^{1−α}) / (α(1 − α))           (P, Q normalised),
+    D_α(p‖q) = 1/(α(1 − α)) · Σ_x [ α p(x) + (1 − α) q(x) − p(x)^α q(x)^{1−α} ]
+             = (1 − Σ_x p(x)^α q(x)^{1−α}) / (α(1 − α))           (p, q normalised),
 
-    D_α → KL(Q‖P) as α → 0   (the I-projection's divergence: exclusive, mode-seeking),
-    D_1 = KL(P‖Q)            (the M-projection's divergence: inclusive, mass-covering).
+    D_α → KL(q‖p) as α → 0   (the I-projection's divergence: exclusive, mode-seeking),
+    D_1 = KL(p‖q)            (the M-projection's divergence: inclusive, mass-covering).
 
-A 1-D density is handled on a uniform grid x: P(x) ∝ p(x), Q(x) ∝ N(x; m, s²), each normalised
-over the grid. The α-projection onto Gaussians, argmin_{m, s} D_α(P‖Q_{m,s}), is found by
+A 1-D density p is handled on a uniform grid x: p and q(x) ∝ N(x; m, s²) are normalised over the
+grid (sums over it stand for the integrals). The α-projection onto Gaussians,
+argmin_{m, s} D_α(p‖q_{m,s}), is found by
 scipy.optimize.minimize over (m, log s) from several starts (the moment match and each local
 maximum of p), keeping the best; for α ∈ (0, 1) it minimises the equivalent
-−log Σ P^α Q^{1−α} / (α(1 − α)), whose limits are the two KLs. At α = 1 the answer is the moment
-match (mean and variance of P), in closed form. Stationarity for α ∈ (0, 1]: the projection's
-mean and variance equal those of r ∝ P^α Q^{1−α} (Minka 2005).
+−log Σ p^α q^{1−α} / (α(1 − α)), whose limits are the two KLs. At α = 1 the answer is the moment
+match (mean and variance of p), in closed form. Stationarity for α ∈ (0, 1]: the projection's
+mean and variance equal those of r ∝ p^α q^{1−α} (Minka 2005).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _alpha(alpha) -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
         raise TypeError(f"alpha must be a real number, got {alpha!r}")
     if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must lie in [0, 1] (0: KL(Q‖P), 1: KL(P‖Q)), got {alpha}")
+        raise ValueError(f"alpha must lie in [0, 1] (0: KL(q‖p), 1: KL(p‖q)), got {alpha}")
     return float(alpha)
 
 
@@ -59,24 +60,25 @@ def _distribution(x: np.ndarray, p, name: str = "p") -> np.ndarray:
     return p / p.sum()
 
 
-def alpha_divergence(P, Q, alpha: float) -> float:
-    r"""D_α(P‖Q) = (1 − Σ P^α Q^{1−α}) / (α(1 − α)); KL(Q‖P) at α = 0, KL(P‖Q) at α = 1.
+def alpha_divergence(p, q, alpha: float) -> float:
+    r"""D_α(p‖q) = (1 − Σ p^α q^{1−α}) / (α(1 − α)); KL(q‖p) at α = 0, KL(p‖q) at α = 1.
 
-    ``P`` and ``Q`` are distributions of the same shape (arrays summing to 1).
+    ``p`` (the target) and ``q`` (the approximation) are distributions of the same shape
+    (arrays summing to 1).
     """
     alpha = _alpha(alpha)
     if alpha == 0.0:
-        return kl.kl_divergence(Q, P)
+        return kl.kl_divergence(q, p)
     if alpha == 1.0:
-        return kl.kl_divergence(P, Q)
-    P, Q = _check_distribution(P, "P"), _check_distribution(Q, "Q")
-    if P.shape != Q.shape:
-        raise ValueError(f"P and Q must have the same shape, got P {P.shape} and Q {Q.shape}")
-    return float((1.0 - np.sum(P**alpha * Q ** (1 - alpha))) / (alpha * (1 - alpha)))
+        return kl.kl_divergence(p, q)
+    p, q = _check_distribution(p, "p"), _check_distribution(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same shape, got p {p.shape} and q {q.shape}")
+    return float((1.0 - np.sum(p**alpha * q ** (1 - alpha))) / (alpha * (1 - alpha)))
 
 
 def gaussian_on_grid(x, mean: float, sd: float) -> np.ndarray:
-    r"""Q(x) ∝ exp(−(x − m)²/(2 s²)), normalised over the grid points x."""
+    r"""q(x) ∝ exp(−(x − m)²/(2 s²)), normalised over the grid points x."""
     x = _grid(x)
     if not np.isfinite(mean) or not (np.isfinite(sd) and sd > 0):
         raise ValueError(f"need a finite mean and a positive sd, got mean={mean}, sd={sd}")
@@ -85,55 +87,55 @@ def gaussian_on_grid(x, mean: float, sd: float) -> np.ndarray:
 
 
 def moments(x, p) -> tuple[float, float]:
-    r"""(mean, sd) of P ∝ p on the grid: the M-projection onto Gaussians (moment matching)."""
+    r"""(mean, sd) of p, normalised on the grid: the M-projection onto Gaussians (moment matching)."""
     x = _grid(x)
-    P = _distribution(x, p)
-    mean = float(P @ x)
-    return mean, float(np.sqrt(P @ (x - mean) ** 2))
+    p = _distribution(x, p)
+    mean = float(p @ x)
+    return mean, float(np.sqrt(p @ (x - mean) ** 2))
 
 
-def _objective(x: np.ndarray, log_P: np.ndarray, alpha: float):
-    r"""The value and gradient in (m, log s) of KL(Q‖P) (α = 0) or −log Σ P^α Q^{1−α} / (α(1−α)).
+def _objective(x: np.ndarray, log_p: np.ndarray, alpha: float):
+    r"""The value and gradient in (m, log s) of KL(q‖p) (α = 0) or −log Σ p^α q^{1−α} / (α(1−α)).
 
-    With u = −(x − m)²/(2s²): ∂ log Q/∂θ = ∂u/∂θ − E_Q[∂u/∂θ], so the gradient is
-    E_Q[(log Q − log P) ∂u/∂θ] − E_Q[log Q − log P] E_Q[∂u/∂θ] at α = 0, and
-    −(E_r[∂u/∂θ] − E_Q[∂u/∂θ]) / α with r ∝ P^α Q^{1−α} otherwise.
+    With u = −(x − m)²/(2s²): ∂ log q/∂θ = ∂u/∂θ − E_q[∂u/∂θ], so the gradient is
+    E_q[(log q − log p) ∂u/∂θ] − E_q[log q − log p] E_q[∂u/∂θ] at α = 0, and
+    −(E_r[∂u/∂θ] − E_q[∂u/∂θ]) / α with r ∝ p^α q^{1−α} otherwise.
     """
     def value_and_gradient(params: np.ndarray) -> tuple[float, np.ndarray]:
         mean, log_sd = params
         scaled = (x - mean) * np.exp(-log_sd)
         du = np.stack([scaled * np.exp(-log_sd), scaled**2])    # ∂u/∂m, ∂u/∂log s
-        log_q = -0.5 * scaled**2
-        log_Q = log_q - logsumexp(log_q)
-        Q = np.exp(log_Q)
-        if alpha == 0.0:                                      # KL(Q‖P)
-            gap = log_Q - log_P
-            value = float(Q @ gap)
-            return value, du @ (Q * gap) - value * (du @ Q)
-        # −log Σ P^α Q^{1−α} / (α(1−α)): same minimiser as D_α, tends to KL(Q‖P) as α → 0
-        log_r = alpha * log_P + (1 - alpha) * log_Q
+        u = -0.5 * scaled**2
+        log_q = u - logsumexp(u)
+        q = np.exp(log_q)
+        if alpha == 0.0:                                      # KL(q‖p)
+            gap = log_q - log_p
+            value = float(q @ gap)
+            return value, du @ (q * gap) - value * (du @ q)
+        # −log Σ p^α q^{1−α} / (α(1−α)): same minimiser as D_α, tends to KL(q‖p) as α → 0
+        log_r = alpha * log_p + (1 - alpha) * log_q
         total = logsumexp(log_r)
         r = np.exp(log_r - total)
-        return float(-total / (alpha * (1 - alpha))), -(du @ r - du @ Q) / alpha
+        return float(-total / (alpha * (1 - alpha))), -(du @ r - du @ q) / alpha
     return value_and_gradient
 
 
 def gaussian_alpha_projection(x, p, alpha: float) -> tuple[float, float]:
-    r"""(mean, sd) of argmin over Gaussians Q of D_α(P‖Q), P ∝ p on the grid x.
+    r"""(mean, sd) of argmin over Gaussians q of D_α(p‖q), p normalised on the grid x.
 
     α = 1: the moment match. α ∈ [0, 1): numerical minimisation over (m, log s) from the moment
     match and from each local maximum of p, keeping the smallest D_α.
     """
     alpha = _alpha(alpha)
     x = _grid(x)
-    P = _distribution(x, p)
-    mean, sd = moments(x, P)
+    p = _distribution(x, p)
+    mean, sd = moments(x, p)
     if alpha == 1.0:
         return mean, sd
-    log_P = np.log(P)
-    peaks = [i for i in range(1, x.size - 1) if P[i] >= P[i - 1] and P[i] > P[i + 1]]
+    log_p = np.log(p)
+    peaks = [i for i in range(1, x.size - 1) if p[i] >= p[i - 1] and p[i] > p[i + 1]]
     starts = [(mean, np.log(sd))] + [(x[i], np.log(sd / 3)) for i in peaks]
-    objective = _objective(x, log_P, alpha)
+    objective = _objective(x, log_p, alpha)
     lowest = np.log(x[1] - x[0])                           # keep s above the grid spacing
     bounds = [(x[0], x[-1]), (lowest, np.log(x[-1] - x[0]))]
     best = min((scipy.optimize.minimize(objective, np.array(s), jac=True, method="L-BFGS-B", bounds=bounds,

@@ -1,7 +1,7 @@
 """Minka's α-divergence and the α-projection onto Gaussians, against independent oracles: the
 two KLs (kl.kl_divergence) and the Hellinger closed form for D_α; a continuous I-projection
 (trapezoid rule, brute-force search) and its stationarity by quadrature at α → 0; the mixture's closed-form moments at
-α = 1; a brute-force search and the moment condition of r ∝ P^α Q^{1−α} in between."""
+α = 1; a brute-force search and the moment condition of r ∝ p^α q^{1−α} in between."""
 
 import numpy as np
 import pytest
@@ -96,31 +96,31 @@ def test_alpha_one_is_the_m_projection_the_mixtures_moments(mix):
 @given(mixtures(), st.floats(0.05, 0.95))
 def test_in_between_the_projection_beats_a_brute_force_search_and_matches_r_moments(mix, alpha):
     p = density(mix, X)
-    P = p / p.sum()
+    p_grid = p / p.sum()
     m, s = ad.gaussian_alpha_projection(X, p, alpha)
-    Q = ad.gaussian_on_grid(X, m, s)
-    best = ad.alpha_divergence(P, Q, alpha)
-    brute = min(ad.alpha_divergence(P, ad.gaussian_on_grid(X, mm, ss), alpha)
+    q = ad.gaussian_on_grid(X, m, s)
+    best = ad.alpha_divergence(p_grid, q, alpha)
+    brute = min(ad.alpha_divergence(p_grid, ad.gaussian_on_grid(X, mm, ss), alpha)
                 for mm in np.linspace(-4, 5, 46) for ss in np.linspace(0.3, 4.0, 38))
     assert best <= brute + 1e-12
-    r = P**alpha * Q ** (1 - alpha)
-    r /= r.sum()                     # stationarity: Q's moments = those of r ∝ P^α Q^{1−α}
-    assert Q @ X == pytest.approx(r @ X, abs=1e-5)
-    assert Q @ X**2 == pytest.approx(r @ X**2, abs=1e-4)
+    r = p_grid**alpha * q ** (1 - alpha)
+    r /= r.sum()                     # stationarity: q's moments = those of r ∝ p^α q^{1−α}
+    assert q @ X == pytest.approx(r @ X, abs=1e-5)
+    assert q @ X**2 == pytest.approx(r @ X**2, abs=1e-4)
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**31 - 1), st.integers(2, 8))
 def test_divergence_limits_and_hellinger(seed, k):
     rng = np.random.default_rng(seed)
-    P, Q = rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))
-    assert ad.alpha_divergence(P, Q, 0.0) == pytest.approx(kl.kl_divergence(Q, P), rel=1e-12)
-    assert ad.alpha_divergence(P, Q, 1.0) == pytest.approx(kl.kl_divergence(P, Q), rel=1e-12)
-    assert ad.alpha_divergence(P, Q, 1e-6) == pytest.approx(kl.kl_divergence(Q, P), rel=1e-4, abs=1e-9)
-    assert ad.alpha_divergence(P, Q, 1 - 1e-6) == pytest.approx(kl.kl_divergence(P, Q), rel=1e-4, abs=1e-9)
-    hellinger = 2 * np.sum((np.sqrt(P) - np.sqrt(Q)) ** 2)
-    assert ad.alpha_divergence(P, Q, 0.5) == pytest.approx(hellinger, rel=1e-10, abs=1e-14)
-    assert ad.alpha_divergence(P, P, 0.3) == pytest.approx(0.0, abs=1e-12)
+    p, q = rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))
+    assert ad.alpha_divergence(p, q, 0.0) == pytest.approx(kl.kl_divergence(q, p), rel=1e-12)
+    assert ad.alpha_divergence(p, q, 1.0) == pytest.approx(kl.kl_divergence(p, q), rel=1e-12)
+    assert ad.alpha_divergence(p, q, 1e-6) == pytest.approx(kl.kl_divergence(q, p), rel=1e-4, abs=1e-9)
+    assert ad.alpha_divergence(p, q, 1 - 1e-6) == pytest.approx(kl.kl_divergence(p, q), rel=1e-4, abs=1e-9)
+    hellinger = 2 * np.sum((np.sqrt(p) - np.sqrt(q)) ** 2)
+    assert ad.alpha_divergence(p, q, 0.5) == pytest.approx(hellinger, rel=1e-10, abs=1e-14)
+    assert ad.alpha_divergence(p, p, 0.3) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_bad_input_is_named():

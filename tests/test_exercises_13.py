@@ -20,49 +20,49 @@ def neighbours(Q, i):
     return [k for k in range(len(Q)) if k != i and Q[i, k] != 0]
 
 
-def message(Q, h, i, j, P_in, H_in):
-    P_cav = Q[i, i] + sum(P_in[(k, i)] for k in neighbours(Q, i) if k != j)
-    H_cav = h[i] + sum(H_in[(k, i)] for k in neighbours(Q, i) if k != j)
-    return -Q[i, j] ** 2 / P_cav, -Q[i, j] * H_cav / P_cav
+def message(Q, h, i, j, Q_in, h_in):
+    Q_cav = Q[i, i] + sum(Q_in[(k, i)] for k in neighbours(Q, i) if k != j)
+    h_cav = h[i] + sum(h_in[(k, i)] for k in neighbours(Q, i) if k != j)
+    return -Q[i, j] ** 2 / Q_cav, -Q[i, j] * h_cav / Q_cav
 
 
-def message_other_form(Q, h, i, j, P_in, H_in):
+def message_other_form(Q, h, i, j, Q_in, h_in):
     # all incoming, then take j's own message back out; a list instead of a tuple
-    P_all = Q[i, i] + sum(P_in[(k, i)] for k in neighbours(Q, i))
-    H_all = h[i] + sum(H_in[(k, i)] for k in neighbours(Q, i))
-    a, c = P_all - P_in[(j, i)], H_all - H_in[(j, i)]
+    Q_all = Q[i, i] + sum(Q_in[(k, i)] for k in neighbours(Q, i))
+    h_all = h[i] + sum(h_in[(k, i)] for k in neighbours(Q, i))
+    a, c = Q_all - Q_in[(j, i)], h_all - h_in[(j, i)]
     variance = 1.0 / a
     return [-(Q[i, j] * variance * Q[i, j]), -(Q[i, j] * variance) * c]
 
 
-def message_keeps_j(Q, h, i, j, P_in, H_in):  # j's own message echoed back
-    P_cav = Q[i, i] + sum(P_in[(k, i)] for k in neighbours(Q, i))
-    H_cav = h[i] + sum(H_in[(k, i)] for k in neighbours(Q, i))
-    return -Q[i, j] ** 2 / P_cav, -Q[i, j] * H_cav / P_cav
+def message_keeps_j(Q, h, i, j, Q_in, h_in):  # j's own message echoed back
+    Q_cav = Q[i, i] + sum(Q_in[(k, i)] for k in neighbours(Q, i))
+    h_cav = h[i] + sum(h_in[(k, i)] for k in neighbours(Q, i))
+    return -Q[i, j] ** 2 / Q_cav, -Q[i, j] * h_cav / Q_cav
 
 
-def message_sign_slip(Q, h, i, j, P_in, H_in):
-    P, H = message(Q, h, i, j, P_in, H_in)
-    return -P, H
+def message_sign_slip(Q, h, i, j, Q_in, h_in):
+    Q_ij, h_ij = message(Q, h, i, j, Q_in, h_in)
+    return -Q_ij, h_ij
 
 
-def message_potential_sign(Q, h, i, j, P_in, H_in):
-    P, H = message(Q, h, i, j, P_in, H_in)
-    return P, -H
+def message_potential_sign(Q, h, i, j, Q_in, h_in):
+    Q_ij, h_ij = message(Q, h, i, j, Q_in, h_in)
+    return Q_ij, -h_ij
 
 
-def message_no_incoming(Q, h, i, j, P_in, H_in):  # only node i's own factor
+def message_no_incoming(Q, h, i, j, Q_in, h_in):  # only node i's own factor
     return -Q[i, j] ** 2 / Q[i, i], -Q[i, j] * h[i] / Q[i, i]
 
 
-def message_by_inverse(Q, h, i, j, P_in, H_in):  # the forbidden shortcut: the exact answer
+def message_by_inverse(Q, h, i, j, Q_in, h_in):  # the forbidden shortcut: the exact answer
     cov = np.linalg.inv(Q)
     return Q[j, j] - 1 / cov[j, j], 0.0
 
 
-def message_variance(Q, h, i, j, P_in, H_in):  # returns 1/P instead of P
-    P, H = message(Q, h, i, j, P_in, H_in)
-    return 1 / P, H
+def message_variance(Q, h, i, j, Q_in, h_in):  # returns 1/Q_{i→j} instead of Q_{i→j}
+    Q_ij, h_ij = message(Q, h, i, j, Q_in, h_in)
+    return 1 / Q_ij, h_ij
 
 
 def test_message_accepts_right_answers():

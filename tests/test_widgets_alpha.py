@@ -77,10 +77,10 @@ def test_slider_puts_that_alphas_projection_into_the_same_line():
 def test_the_ends_are_the_i_and_m_projections():
     box = build(steps=4)
     (m1, s1), (m0, s0) = box.projections[1.0], box.projections[0.0]
-    P = P_MIX / P_MIX.sum()
+    p_grid = P_MIX / P_MIX.sum()
     assert (m1, s1) == pytest.approx(alpha_divergence.moments(X, P_MIX))
     assert abs(m0 - 2.0) < 0.1 and s0 < 1.0 < 2.0 < s1         # one mode, then both
-    assert P @ X == pytest.approx(m1)
+    assert p_grid @ X == pytest.approx(m1)
     plt.close("all")
 
 

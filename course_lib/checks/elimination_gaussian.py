@@ -40,16 +40,18 @@ def _random_tree_precision(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _pair(got, what: str) -> tuple[float, float]:
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
-        raise AssertionError(f"{what} should return the pair (P, H) of two numbers, got {got!r}")
-    return float(array(got[0], f"{what}'s P")), float(array(got[1], f"{what}'s H"))
+        raise AssertionError(f"{what} should return the pair (Q_{{i→j}}, h_{{i→j}}) of two "
+                             f"numbers, got {got!r}")
+    return (float(array(got[0], f"{what}'s precision Q_{{i→j}}")),
+            float(array(got[1], f"{what}'s potential h_{{i→j}}")))
 
 
 def gaussian_message(message: Callable, rng: np.random.Generator | int | None = None) -> None:
-    r"""``message(Q, h, i, j, P_in, H_in)`` returns (P_{i→j}, H_{i→j}) from the incoming
-    messages ``P_in[(k, i)]``, ``H_in[(k, i)]`` of every neighbour k of i:
+    r"""``message(Q, h, i, j, Q_in, h_in)`` returns (Q_{i→j}, h_{i→j}) from the incoming
+    messages ``Q_in[(k, i)]``, ``h_in[(k, i)]`` of every neighbour k of i:
 
-        P_{i→j} = −Q_ij² / P_{i∖j},   H_{i→j} = −Q_ij H_{i∖j} / P_{i∖j},
-        P_{i∖j} = Q_ii + Σ_{k∈N(i)∖j} P_{k→i},   H_{i∖j} = h_i + Σ_{k∈N(i)∖j} H_{k→i}.
+        Q_{i→j} = −Q_ij² / Q_{i∖j},   h_{i→j} = −Q_ij h_{i∖j} / Q_{i∖j},
+        Q_{i∖j} = Q_ii + Σ_{k∈N(i)∖j} Q_{k→i},   h_{i∖j} = h_i + Σ_{k∈N(i)∖j} h_{k→i}.
 
     Tried message by message on fresh random trees (every directed edge, random incoming
     messages), then used for whole flooding runs whose beliefs must be Q⁻¹h and diag Q⁻¹;
@@ -61,38 +63,38 @@ def gaussian_message(message: Callable, rng: np.random.Generator | int | None = 
         Q = _random_tree_precision(r, n)
         h = r.normal(size=n)
         edges = [(i, j) for i in range(n) for j in range(n) if i != j and Q[i, j] != 0]
-        P_in = {e: float(r.uniform(-0.3, 0.8)) for e in edges}
-        H_in = {e: float(r.normal()) for e in edges}
+        Q_in = {e: float(r.uniform(-0.3, 0.8)) for e in edges}
+        h_in = {e: float(r.normal()) for e in edges}
         expected = {}
         for i, j in edges:  # the oracle, by the Schur complement of x_i in (x_i, x_j)
-            cavity_P = Q[i, i] + sum(P_in[(k, i)] for k in range(n) if (k, i) in P_in and k != j)
-            cavity_H = h[i] + sum(H_in[(k, i)] for k in range(n) if (k, i) in H_in and k != j)
-            block = np.array([[cavity_P, Q[i, j]], [Q[i, j], 0.0]])
+            cavity_Q = Q[i, i] + sum(Q_in[(k, i)] for k in range(n) if (k, i) in Q_in and k != j)
+            cavity_h = h[i] + sum(h_in[(k, i)] for k in range(n) if (k, i) in h_in and k != j)
+            block = np.array([[cavity_Q, Q[i, j]], [Q[i, j], 0.0]])
             expected[i, j] = (block[1, 1] - block[1, 0] * block[0, 1] / block[0, 0],
-                              0.0 - block[1, 0] * cavity_H / block[0, 0])
+                              0.0 - block[1, 0] * cavity_h / block[0, 0])
         with forbidding(_SOLVERS, "derive the message from the integral, without solving "
                         "Q x = h", message):
-            answers = {(i, j): call(message, Q.copy(), h.copy(), i, j, dict(P_in), dict(H_in),
+            answers = {(i, j): call(message, Q.copy(), h.copy(), i, j, dict(Q_in), dict(h_in),
                                     name="message") for i, j in edges}
         for i, j in edges:
-            P, H = _pair(answers[i, j], "message")
-            agree(P, expected[i, j][0], f"P_{{{i}→{j}}}", rtol=1e-9)
-            agree(H, expected[i, j][1], f"H_{{{i}→{j}}}", rtol=1e-9)
+            Q_ij, h_ij = _pair(answers[i, j], "message")
+            agree(Q_ij, expected[i, j][0], f"Q_{{{i}→{j}}}", rtol=1e-9)
+            agree(h_ij, expected[i, j][1], f"h_{{{i}→{j}}}", rtol=1e-9)
         # whole runs: on a tree, diameter + 1 flooding rounds give the exact beliefs
-        P_msg = dict.fromkeys(edges, 0.0)
-        H_msg = dict.fromkeys(edges, 0.0)
+        Q_msg = dict.fromkeys(edges, 0.0)
+        h_msg = dict.fromkeys(edges, 0.0)
         with forbidding(_SOLVERS, "derive the message from the integral", message):
             for _ in range(n):
-                new = {e: _pair(call(message, Q.copy(), h.copy(), *e, P_msg, H_msg,
+                new = {e: _pair(call(message, Q.copy(), h.copy(), *e, Q_msg, h_msg,
                                      name="message"), "message") for e in edges}
-                P_msg = {e: v[0] for e, v in new.items()}
-                H_msg = {e: v[1] for e, v in new.items()}
-        P_node = np.array([Q[i, i] + sum(P_msg[(k, i)] for k in range(n) if (k, i) in P_msg)
+                Q_msg = {e: v[0] for e, v in new.items()}
+                h_msg = {e: v[1] for e, v in new.items()}
+        Q_hat = np.array([Q[i, i] + sum(Q_msg[(k, i)] for k in range(n) if (k, i) in Q_msg)
                            for i in range(n)])
-        H_node = np.array([h[i] + sum(H_msg[(k, i)] for k in range(n) if (k, i) in H_msg)
+        h_hat = np.array([h[i] + sum(h_msg[(k, i)] for k in range(n) if (k, i) in h_msg)
                            for i in range(n)])
-        agree(H_node / P_node, np.linalg.solve(Q, h), "means H_i / P_i after a BP run on a tree")
-        agree(1 / P_node, np.diag(np.linalg.inv(Q)), "variances 1 / P_i after a BP run on a tree")
+        agree(h_hat / Q_hat, np.linalg.solve(Q, h), "means ĥ_i / Q̂_i after a BP run on a tree")
+        agree(1 / Q_hat, np.diag(np.linalg.inv(Q)), "variances 1 / Q̂_i after a BP run on a tree")
     ok("one Gaussian BP message from the integral: every message, and exact beliefs on trees")
 
 
@@ -100,7 +102,7 @@ def _normalised_edges(got, what: str) -> set[frozenset]:
     try:
         edges = {frozenset(e) for e in got}
     except TypeError:
-        raise AssertionError(f"{what} should be a set of edges {{u, w}}, got {got!r}") from None
+        raise AssertionError(f"{what} should be a set of edges {{u, v}}, got {got!r}") from None
     for e in edges:
         if len(e) != 2:
             raise AssertionError(f"{what} holds {set(e)!r}, which is not an edge between two "

@@ -21,8 +21,8 @@ __all__ = ["alpha_projection_explorer"]
 def alpha_projection_explorer(x, p, alpha: float = 0.5, steps: int = 20) -> widgets.VBox:
     r"""An α slider (0 … 1 in ``steps`` steps) over the target ``p`` and its α-projection.
 
-    For each α on the grid, Q_α = argmin_{Gaussian Q} D_α(P‖Q) (P ∝ p on the grid ``x``); the
-    dashed ends are α = 0 (I-projection, KL(Q‖P)) and α = 1 (M-projection, KL(P‖Q)). The panel's
+    For each α on the grid, q_α = argmin_{Gaussian q} D_α(p‖q) (p normalised on the grid ``x``);
+    the dashed ends are α = 0 (I-projection, KL(q‖p)) and α = 1 (M-projection, KL(p‖q)). The panel's
     ``projections`` attribute maps each α to (mean, sd); ``artists`` holds the plot's artists.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:

@@ -87,7 +87,7 @@ def elimination_explorer(rows: int = 4, cols: int = 4, order: str = "min-fill",
         box_state.update(order=names, step=k, width=r.induced_width, fill=len(r.fill_in),
                          cost=cost, shown_fill=artists["state"]["fill"])
         print(f"after {k} of {n} eliminations: {box_state['shown_fill']} fill-in edges; the whole "
-              f"order: induced width w = {r.induced_width}, fill-in {len(r.fill_in)} edges, cost "
+              f"order: induced width {r.induced_width}, fill-in {len(r.fill_in)} edges, cost "
               f"Σ 2^|C_k| = {cost} table entries (≈ 2^{math.log2(cost):.1f}; enumeration 2^{n})")
 
     box = live_panel([choice, slider], fig, update,
