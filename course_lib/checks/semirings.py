@@ -73,8 +73,10 @@ def _same_with_inf(got: np.ndarray, expected: np.ndarray, what: str) -> None:
 
 
 def min_plus_function(min_plus_solve, rng=None) -> None:
-    r"""``min_plus_solve(N, b)`` = x with x_i = min(b_i, min_{j>i} N_ij + x_j), by a back
-    substitution written out (no closure_solve, substitute or scipy shortest paths)."""
+    r"""``min_plus_solve(N, rhs)`` = x with x_i = min(r_i, min_{j>i} N_ij + x_j), every entry.
+
+    Verifies the answer, not the method: closure_solve, substitute and scipy's shortest paths are
+    forbidden, but any loop of one's own (n rounds of Jacobi too) that gets every entry passes."""
     r = fresh_rng(rng)
     for _ in range(4):
         N, b = _random_dag(r)
