@@ -51,7 +51,9 @@ def gaussian_message(message: Callable, rng: np.random.Generator | int | None = 
     messages ``Q_in[(k, i)]``, ``h_in[(k, i)]`` of every neighbour k of i:
 
         Q_{i→j} = −Q_ij² / Q_{i∖j},   h_{i→j} = −Q_ij h_{i∖j} / Q_{i∖j},
-        Q_{i∖j} = Q_ii + Σ_{k∈N(i)∖j} Q_{k→i},   h_{i∖j} = h_i + Σ_{k∈N(i)∖j} h_{k→i}.
+        Q_{i∖j} = Q_ii + Σ_{k∈∂i∖j} Q_{k→i},   h_{i∖j} = h_i + Σ_{k∈∂i∖j} h_{k→i},
+
+    with ∂i the neighbours of i.
 
     Tried message by message on fresh random trees (every directed edge, random incoming
     messages), then used for whole flooding runs whose beliefs must be Q⁻¹h and diag Q⁻¹;
@@ -127,9 +129,9 @@ def _random_graph(rng: np.random.Generator) -> tuple[list[str], list[tuple[str, 
 
 def fill_in_function(fill_in: Callable, rng: np.random.Generator | int | None = None) -> None:
     r"""``fill_in(edges, order)`` returns (the fill-in edges, the induced width) of eliminating
-    the vertices in ``order`` from the graph with ``edges``: eliminating v joins its remaining
-    neighbours pairwise; the new pairs are the fill-in, and the width is max |N(v)| at
-    elimination. Compared with :func:`course_lib.elimination.eliminate` on fresh random graphs
+    the vertices in ``order`` from the graph with ``edges``: eliminating vertex k joins its
+    remaining neighbours ∂k pairwise; the new pairs are the fill-in, and the width is max |∂k|
+    at elimination. Compared with :func:`course_lib.elimination.eliminate` on fresh random graphs
     and orders; without calling it (or the library's orders)."""
     r = fresh_rng(rng)
     for _ in range(6):
