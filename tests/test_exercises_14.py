@@ -101,7 +101,7 @@ def test_bethe_gradient_rejects(answer):
 
 @pytest.mark.parametrize("answer", [grad_right, grad_other_form])
 def test_bethe_gradient_accepts(answer):
-    for seed in range(20):
+    for seed in range(10):                                  # exact to 1e-12 on every one
         ex.bethe_gradient(answer, rng=seed)
 
 
