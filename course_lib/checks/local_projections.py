@@ -16,18 +16,18 @@ from .exercise import agree, array, call, forbidding, fresh_rng, mapping, ok
 __all__ = ["bethe_gradient", "ep_moment_matching"]
 
 
-def _bethe_oracle(fg, beliefs, factor_beliefs) -> float:
+def _bethe_oracle(fg, beliefs, factor_beliefs):
     r"""F_Bethe written independently: entropies and energies accumulated factor by factor."""
     degree = {x: 0 for x in fg.variables}
     total = 0.0
     for f, b in zip(fg.factors, factor_beliefs):
         for x in f.variables:
             degree[x] += 1
-        total += float(np.sum(b * np.log(b)) - np.sum(b * np.log(f.table)))   # −H(q_a) − E[log ψ_a]
+        total = total + np.sum(b * np.log(b)) - np.sum(b * np.log(f.table))   # −H(q_a) − E[log ψ_a]
     for x in fg.variables:
         b = beliefs[x]
-        total += (1 - degree[x]) * float(np.sum(b * np.log(b)))           # + (deg(i) − 1) H(q_i)
-    return total
+        total = total + (1 - degree[x]) * np.sum(b * np.log(b))           # + (deg(i) − 1) H(q_i)
+    return total                                    # complex beliefs allowed: the complex-step oracle
 
 
 def _triple_model(r: np.random.Generator):
@@ -48,15 +48,16 @@ def _fresh_model(r: np.random.Generator, k: int):
     return random_tree_model(int(r.integers(3, 5)), states=int(r.integers(2, 4)), rng=int(r.integers(2**31)))
 
 
-def bethe_gradient(gradient_of, rng=None, cases: int = 2, h: float = 1e-6) -> None:
+def bethe_gradient(gradient_of, rng=None, cases: int = 2, h: float = 1e-30) -> None:
     r"""``gradient_of(fg, var_beliefs, factor_beliefs)`` returns ``(var_grad, factor_grad)``: the
     partial derivatives of F_Bethe with respect to every belief entry, each belief treated as free,
 
         ∂F/∂q_a(x_a) = log(q_a(x_a) / ψ_a(x_a)) + 1,    ∂F/∂q_i(x_i) = −(deg(i) − 1)(log q_i(x_i) + 1),
 
     as a dict {variable: array} and a list of arrays shaped like the factor tables. Tried on fresh
-    loopy and tree models at random beliefs; every entry is compared with a central difference of
-    an independent F_Bethe (rtol 1e-6).
+    loopy and tree models at random beliefs; every entry is compared with the complex-step derivative
+    Im F(q + i h e_j)/h of an independent F_Bethe — exact to rounding — at rtol 1e-12, atol 1e-12,
+    which no real difference quotient meets (their error is at least ~ε^{2/3} ≈ 4e-11).
     """
     r = fresh_rng(rng)
     for k in range(cases):
@@ -76,24 +77,22 @@ def bethe_gradient(gradient_of, rng=None, cases: int = 2, h: float = 1e-6) -> No
         for x in fg.variables:
             expected = np.zeros_like(var_b[x])
             for j in range(var_b[x].size):
-                up, down = dict(var_b), dict(var_b)
-                up[x], down[x] = var_b[x].copy(), var_b[x].copy()
-                up[x][j] += h
-                down[x][j] -= h
-                expected[j] = (_bethe_oracle(fg, up, fac_b) - _bethe_oracle(fg, down, fac_b)) / (2 * h)
+                up = dict(var_b)
+                up[x] = var_b[x].astype(complex)
+                up[x][j] += 1j * h
+                expected[j] = _bethe_oracle(fg, up, fac_b).imag / h
             agree(array(var_grad[x], f"var_grad[{x!r}]", expected.shape), expected, f"var_grad[{x!r}]",
-                  where=f"on {shape}", rtol=1e-6, atol=1e-8)
+                  where=f"on {shape}", rtol=1e-12, atol=1e-12)
         for a, f in enumerate(fg.factors):
             expected = np.zeros_like(fac_b[a])
             for j in np.ndindex(fac_b[a].shape):
-                up, down = list(fac_b), list(fac_b)
-                up[a], down[a] = fac_b[a].copy(), fac_b[a].copy()
-                up[a][j] += h
-                down[a][j] -= h
-                expected[j] = (_bethe_oracle(fg, var_b, up) - _bethe_oracle(fg, var_b, down)) / (2 * h)
+                up = list(fac_b)
+                up[a] = fac_b[a].astype(complex)
+                up[a][j] += 1j * h
+                expected[j] = _bethe_oracle(fg, var_b, up).imag / h
             agree(array(answer[1][a], f"factor_grad[{a}]", expected.shape), expected,
-                  f"factor_grad[{a}] (factor over {f.variables})", where=f"on {shape}", rtol=1e-6,
-                  atol=1e-8)
+                  f"factor_grad[{a}] (factor over {f.variables})", where=f"on {shape}", rtol=1e-12,
+                  atol=1e-12)
     ok(f"gradient_of gives every partial derivative of F_Bethe, on {cases} fresh models")
 
 
