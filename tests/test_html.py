@@ -132,6 +132,9 @@ def test_images_get_their_description_or_a_caption_as_alt_text():
     assert got == [html.escape(a, quote=True) for a in alts]
     assert make_html.with_alt('<img src="x" alt="old">', 'a "b"') == (
         '<img alt="a &quot;b&quot;" src="x">')
+    # a description may quote LaTeX: its backslashes reach the page as they are
+    assert make_html.with_alt('<img src="x">', r"x = \sum_i \sigma(z_i)") == (
+        r'<img alt="x = \sum_i \sigma(z_i)" src="x">')
 
 
 def _view(model_id: str) -> dict:

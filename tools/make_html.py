@@ -447,7 +447,7 @@ def with_alt(html_text: str, alt: str | None) -> str:
     r"""nbconvert's image output with ``alt="…"`` on its ``<img>`` (an existing alt replaced)."""
     alt = html.escape(alt or "Figure", quote=True)
     text = re.sub(r'(<img\b[^>]*?)\s+alt="[^"]*"', r"\1", str(html_text), count=1)
-    return IMG_TAG.sub(f'<img alt="{alt}"', text, count=1)
+    return IMG_TAG.sub(lambda _: f'<img alt="{alt}"', text, count=1)  # alt may hold "\\"
 
 
 def rewrite_notebook_links(text: str, stems: set[str]) -> str:
