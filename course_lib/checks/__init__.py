@@ -16,26 +16,42 @@ Two kinds live here:
   first resets its names to ``None``; a ``None`` answer fails as "no answer yet").
 """
 
-from . import (
-    computation,  # 01_computation_as_equations
-    elimination_gaussian,  # noqa: F401  (13_elimination_and_gaussian_bp)
-    exercise,
-    first_steps,  # 00_start_here
-    iterative_adjoints,  # 06_adjoints_converging
-    lagrange_system,  # 03_lagrange_matrix
-    local_projections,  # 14_bp_as_local_projections
-    memory_second_order,  # 11_memory_and_second_order
-    message_passing,  # 07_belief_propagation
-    one_algorithm,  # 10_one_algorithm
-    operator_backprop,  # 04_backslash_operators
-    projections,  # 08_kl_projections
-    reverse_mode,  # 05_reverse_mode_and_vjp
-    semirings,  # noqa: F401  12_semirings
-    spn_inference,  # 09_sum_product_networks
-    symbolic_derivation,  # 02_symbolic_backprop
-)
+import importlib
+
 from .values import central_difference, close, equal, grad_matches, sym_equal
 
+# One exercise-check module per lesson, imported when a notebook first uses it (PEP 562), so
+# that a lesson's first cell does not pay for fourteen other lessons' imports.
+LESSON_MODULES = {
+    "first_steps": "00_start_here",
+    "computation": "01_computation_as_equations",
+    "symbolic_derivation": "02_symbolic_backprop",
+    "lagrange_system": "03_lagrange_matrix",
+    "operator_backprop": "04_backslash_operators",
+    "reverse_mode": "05_reverse_mode_and_vjp",
+    "iterative_adjoints": "06_adjoints_converging",
+    "message_passing": "07_belief_propagation",
+    "projections": "08_kl_projections",
+    "spn_inference": "09_sum_product_networks",
+    "one_algorithm": "10_one_algorithm",
+    "memory_second_order": "11_memory_and_second_order",
+    "semirings": "12_semirings",
+    "elimination_gaussian": "13_elimination_and_gaussian_bp",
+    "local_projections": "14_bp_as_local_projections",
+}
+
 __all__ = ["close", "sym_equal", "equal", "grad_matches", "central_difference", "exercise",
-           "first_steps", "computation", "symbolic_derivation", "lagrange_system", "operator_backprop", "reverse_mode", "iterative_adjoints", "message_passing", "projections", "spn_inference", "one_algorithm",
-           "memory_second_order", "local_projections"]
+           *LESSON_MODULES]
+
+
+def __getattr__(name: str):
+    r"""``checks.<lesson module>`` (or ``checks.exercise``), imported on first use."""
+    if name == "exercise" or name in LESSON_MODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
