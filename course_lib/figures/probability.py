@@ -45,7 +45,7 @@ def fig_loopy_bp():
         top = axes[0].get_position().y1
         fig.text(0.5, top + 0.075, f"damping {damping}: {state}; "
                  f"max |belief − exact| = {error:.2f}", ha="center", fontsize=10)
-    fig.suptitle("Lesson 07 · loopy BP on K4 with θ_uv = −1 (frustrated): beliefs b_t(x_i = 1) "
+    fig.suptitle("Lesson 07 · loopy BP on K4 with θ_uv = −1 (frustrated): beliefs q_t(x_i = 1) "
                  "and message changes", fontsize=11)
     return fig
 

@@ -70,7 +70,7 @@ def loglog_scaling(sizes, series: Mapping[str, Iterable[float]], ax=None,
 
 def bp_trajectories(history, residuals, exact: Mapping | None = None, state: int = 1,
                     tol: float | None = None, axes=None) -> dict:
-    r"""Beliefs ``b_t(x = state)`` against iteration t (left) and message changes on a log scale (right).
+    r"""Beliefs ``q_t(x = state)`` against iteration t (left) and message changes on a log scale (right).
 
     ``history[t] = {variable: belief}`` and ``residuals[t − 1] = max |μ_new − μ_old|`` as in
     :class:`course_lib.bp.BPResult`; ``exact`` (``{variable: marginal}``) adds a dashed line per
@@ -90,7 +90,7 @@ def bp_trajectories(history, residuals, exact: Mapping | None = None, state: int
             (exact_lines[v],) = ax_b.plot([], [], "--", lw=1.0, color=c, alpha=0.8)
     ax_b.set_ylim(-0.03, 1.03)
     ax_b.set_xlabel("iteration t")
-    ax_b.set_ylabel(f"belief b_t(x = {state})")
+    ax_b.set_ylabel(f"belief q_t(x = {state})")
     handles, labels = list(beliefs.values()), list(names)
     if exact is not None:
         handles.append(Line2D([], [], ls="--", lw=1.0, color=palette.DARK_GREY))
@@ -119,7 +119,7 @@ def bp_trajectories(history, residuals, exact: Mapping | None = None, state: int
                           for v, line in artists["beliefs"].items())
         exact_text = "; ".join(f"{v} {float(line.get_ydata()[0]):.3f}"
                                for v, line in artists["exact"].items() if len(line.get_ydata()))
-        return (f"Beliefs b_t(x = {state}) of each variable against iteration t (one marker "
+        return (f"Beliefs q_t(x = {state}) of each variable against iteration t (one marker "
                 f"shape per variable): {lines}."
                 + (f" Exact marginals (dashed): {exact_text}." if exact_text else ""))
 
