@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import time
 import warnings
 
 import numpy as np
@@ -38,6 +37,7 @@ import scipy.sparse
 import scipy.sparse.linalg
 from scipy.special import logsumexp
 from targets import Target
+from timing import round_times_with_cpu
 
 from course_lib import bp, elimination, gaussian_bp
 from course_lib.factor_graph import FactorGraph, ising_grid
@@ -45,15 +45,8 @@ from course_lib.factor_graph import FactorGraph, ising_grid
 
 def side_by_side(contenders: dict, rounds: int) -> dict[str, dict[str, list[float]]]:
     """CPU and wall seconds of each contender, one call each per round, after a warm-up."""
-    times = {name: {"cpu": [], "wall": []} for name in contenders}
-    for r in range(rounds + 1):
-        for name, run in contenders.items():
-            cpu, wall = time.process_time(), time.perf_counter()
-            run()
-            if r:
-                times[name]["cpu"].append(time.process_time() - cpu)
-                times[name]["wall"].append(time.perf_counter() - wall)
-    return times
+    wall, cpu = round_times_with_cpu(contenders, rounds)
+    return {name: {"cpu": list(cpu[name]), "wall": list(wall[name])} for name in contenders}
 
 
 def median_ratio(times, a: str, b: str, kind: str = "cpu") -> float:

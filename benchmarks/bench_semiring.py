@@ -35,14 +35,13 @@ Run: ``.venv/bin/python benchmarks/bench_semiring.py`` (``--quick`` for smaller 
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import numpy as np
 import scipy.sparse
 from scipy.sparse.csgraph import shortest_path
 from targets import Target
-from timing import paired_ratio, round_times
+from timing import paired_ratio, round_times, round_times_with_cpu
 
 from course_lib import dag, semiring
 
@@ -135,23 +134,8 @@ def pgmpy_max_marginal_path(model, hidden, evidence):
     return path
 
 
-def with_cpu(fns):
-    r"""The same contenders, each recording its CPU seconds per call (round_times keeps wall)."""
-    cpu = {name: [] for name in fns}
-
-    def wrap(name, fn):
-        def run():
-            start = time.process_time()
-            fn()
-            cpu[name].append(time.process_time() - start)
-        return run
-    return {name: wrap(name, fn) for name, fn in fns.items()}, cpu
-
-
 def report(times, cpu, base):
-    r"""Print each contender's median wall and CPU seconds and its paired ratios to `base`;
-    the CPU lists drop round_times' warm-up call."""
-    cpu = {name: np.array(c[1:]) for name, c in cpu.items()}
+    r"""Print each contender's median wall and CPU seconds and its paired ratios to `base`."""
     for name in times:
         print(f"   {name:22} median {np.median(times[name]):8.4f} s wall, "
               f"{np.median(cpu[name]):8.4f} s CPU;  this / {base}: "
@@ -217,8 +201,7 @@ def main(argv: list[str] | None = None) -> list[Target]:
         assert np.isclose(got[1], ours[1], rtol=1e-9), "hmmlearn's log probability differs"
         contenders["hmmlearn (compiled)"] = lambda: hmmlearn_viterbi(*hmm)
         note = "hmmlearn 0.3.3's CategoricalHMM.decode timed beside them"
-    fns, cpu = with_cpu(contenders)
-    times = round_times(fns, args.rounds)
+    times, cpu = round_times_with_cpu(contenders, args.rounds)
     print(f"1. Viterbi, S = {S}, V = {V}, T = {T}; {args.rounds} rounds; {note}")
     print(f"   same log probability {ours[1]:.6f}; the paths differ at {differing} of {T} steps "
           "(ties within rounding)")
@@ -260,9 +243,9 @@ def main(argv: list[str] | None = None) -> list[Target]:
         # MAP ties aside, the same path; in any case the same log probability
         assert np.isclose(path_log_probability(*hmm_pg, path), ours_pg[1], rtol=1e-12)
         same = path == ours_pg[0]
-        fns, cpu = with_cpu({"semiring.viterbi": lambda: semiring.viterbi(*hmm_pg),
-                             "pgmpy max-marginals": lambda: pgmpy_max_marginal_path(*network)})
-        times = round_times(fns, args.rounds)
+        times, cpu = round_times_with_cpu(
+            {"semiring.viterbi": lambda: semiring.viterbi(*hmm_pg),
+             "pgmpy max-marginals": lambda: pgmpy_max_marginal_path(*network)}, args.rounds)
         print(f"   pgmpy {pgmpy.__version__}: HMM unrolled as a DiscreteBayesianNetwork, S = {S}, "
               f"V = {V}, T = {T_pg}; map_query agrees at T = 3; the max-marginal path "
               f"{'is the same path' if same else 'ties with ours'}, log p {ours_pg[1]:.6f}")
