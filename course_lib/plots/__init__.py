@@ -18,63 +18,67 @@ Split by what they draw; every public name is re-exported here, so ``plots.spy(.
 | :mod:`~course_lib.plots.log_axes` | plain-text log tick labels |
 """
 
-from course_lib.plots import elimination, palette  # noqa: F401  (elimination: lesson 13)
-from course_lib.plots.alpha_projections import alpha_projection_plot, update_alpha_projection_plot
-from course_lib.plots.bars import (
-    marginal_bars,
-    marginal_dots,
-    named_bars,
-    sweeps_histogram,
-    update_marginal_bars,
-    update_named_bars,
-)
-from course_lib.plots.curves import (
-    bp_trajectories,
-    convergence_plot,
-    eigenvalue_plot,
-    loglog_scaling,
-    series_plot,
-    training_curves,
-    update_bp_trajectories,
-    update_convergence_plot,
-    update_eigenvalue_plot,
-)
+import importlib
+
+# Eager, and before anything else: importing the submodule ``describe`` would otherwise bind
+# ``plots.describe`` to the module, hiding the function of the same name.
 from course_lib.plots.describe import describe, describe_figures, description
-from course_lib.plots.distributions import (
-    ERROR_FLOOR,
-    SIMPLEX_CORNERS,
-    contour_map,
-    ipf_progress,
-    simplex_picture,
-    simplex_xy,
-    update_ipf_progress,
-)
-from course_lib.plots.graphs import (
-    STATUS_COLORS,
-    STATUS_LABELS,
-    adjoint_status,
-    depths,
-    draw_factor_graph,
-    draw_graph,
-    factor_graph_layout,
-    graph_layout,
-    status_graph,
-    update_graph_labels,
-    update_status_graph,
-)
-from course_lib.plots.log_axes import plain_log_labels
-from course_lib.plots.matrices import (
-    nonzero_pattern,
-    show_substitution_step,
-    solution_column,
-    spy,
-    status_history,
-    step_equation,
-    substitution_step,
-    update_solution_column,
-)
-from course_lib.plots.schedules import schedule_diagram, schedule_timeline, update_schedule_diagram
-from course_lib.plots.semirings import sweep_dag, update_sweep_dag
+
+# Each public name lives in the module that draws it; it is imported on first use (PEP 562), so a
+# lesson's first cell does not pay for other lessons' plots (e.g. 14's scipy.optimize).
+_HOME = {
+    "alpha_projection_plot": "alpha_projections",
+    "update_alpha_projection_plot": "alpha_projections",
+    "marginal_bars": "bars",
+    "marginal_dots": "bars",
+    "named_bars": "bars",
+    "sweeps_histogram": "bars",
+    "update_marginal_bars": "bars",
+    "update_named_bars": "bars",
+    "bp_trajectories": "curves",
+    "convergence_plot": "curves",
+    "eigenvalue_plot": "curves",
+    "loglog_scaling": "curves",
+    "series_plot": "curves",
+    "training_curves": "curves",
+    "update_bp_trajectories": "curves",
+    "update_convergence_plot": "curves",
+    "update_eigenvalue_plot": "curves",
+    "ERROR_FLOOR": "distributions",
+    "SIMPLEX_CORNERS": "distributions",
+    "contour_map": "distributions",
+    "ipf_progress": "distributions",
+    "simplex_picture": "distributions",
+    "simplex_xy": "distributions",
+    "update_ipf_progress": "distributions",
+    "STATUS_COLORS": "graphs",
+    "STATUS_LABELS": "graphs",
+    "adjoint_status": "graphs",
+    "depths": "graphs",
+    "draw_factor_graph": "graphs",
+    "draw_graph": "graphs",
+    "factor_graph_layout": "graphs",
+    "graph_layout": "graphs",
+    "status_graph": "graphs",
+    "update_graph_labels": "graphs",
+    "update_status_graph": "graphs",
+    "plain_log_labels": "log_axes",
+    "nonzero_pattern": "matrices",
+    "show_substitution_step": "matrices",
+    "solution_column": "matrices",
+    "spy": "matrices",
+    "status_history": "matrices",
+    "step_equation": "matrices",
+    "substitution_step": "matrices",
+    "update_solution_column": "matrices",
+    "schedule_diagram": "schedules",
+    "schedule_timeline": "schedules",
+    "update_schedule_diagram": "schedules",
+    "sweep_dag": "semirings",
+    "update_sweep_dag": "semirings",
+}
+_SUBMODULES = {"alpha_projections", "bars", "curves", "describe", "distributions", "elimination",
+                "graphs", "log_axes", "matrices", "palette", "schedules", "semirings"}
 
 __all__ = [
     # graphs
@@ -100,3 +104,19 @@ __all__ = [
     "schedule_diagram", "update_schedule_diagram", "schedule_timeline",  # schedules
     "sweep_dag", "update_sweep_dag",  # semirings
 ]
+
+
+def __getattr__(name: str):
+    r"""A public name (or a submodule), imported from its module on first use."""
+    if name in _HOME:
+        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)

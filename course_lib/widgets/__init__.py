@@ -12,29 +12,54 @@ r"""Thin ipywidgets wrappers around :mod:`course_lib.plots`.
 Every public name is re-exported here: ``widgets.ipf_explorer(...)``.
 """
 
-from course_lib.widgets.alpha_projections import alpha_projection_explorer
-from course_lib.widgets.elimination import elimination_explorer, grid_orders  # noqa: F401  (13)
-from course_lib.widgets.panels import DescribedPNG, Frames, live_panel, panel, png_image
-from course_lib.widgets.probability import (
-    BPRun,
-    Results,
-    evidence_explorer,
-    hamming_explorer,
-    ipf_explorer,
-    loopy_bp_explorer,
-)
-from course_lib.widgets.schedules import schedule_explorer
-from course_lib.widgets.semirings import semiring_sweep_explorer
-from course_lib.widgets.solves import (
-    JACOBI,
-    adjoint_iteration_explorer,
-    back_substitution_stepper,
-    forward_pass_explorer,
-    implicit_adjoint_explorer,
-)
+import importlib
+
+# Each public name lives in the module that draws it; it is imported on first use (PEP 562), so a
+# lesson's first cell does not pay for other lessons' plots (e.g. 14's scipy.optimize).
+_HOME = {
+    "alpha_projection_explorer": "alpha_projections",
+    "elimination_explorer": "elimination",
+    "grid_orders": "elimination",
+    "DescribedPNG": "panels",
+    "Frames": "panels",
+    "live_panel": "panels",
+    "panel": "panels",
+    "png_image": "panels",
+    "BPRun": "probability",
+    "Results": "probability",
+    "evidence_explorer": "probability",
+    "hamming_explorer": "probability",
+    "ipf_explorer": "probability",
+    "loopy_bp_explorer": "probability",
+    "schedule_explorer": "schedules",
+    "semiring_sweep_explorer": "semirings",
+    "JACOBI": "solves",
+    "adjoint_iteration_explorer": "solves",
+    "back_substitution_stepper": "solves",
+    "forward_pass_explorer": "solves",
+    "implicit_adjoint_explorer": "solves",
+}
+_SUBMODULES = {"alpha_projections", "elimination", "panels", "probability", "schedules",
+                "semirings", "solves"}
 
 __all__ = ["panel", "live_panel", "png_image", "Frames", "DescribedPNG", "forward_pass_explorer",
            "back_substitution_stepper", "JACOBI", "adjoint_iteration_explorer",
            "implicit_adjoint_explorer", "Results", "evidence_explorer", "loopy_bp_explorer",
            "BPRun", "hamming_explorer", "ipf_explorer", "schedule_explorer",
            "semiring_sweep_explorer", "alpha_projection_explorer"]
+
+
+def __getattr__(name: str):
+    r"""A public name (or a submodule), imported from its module on first use."""
+    if name in _HOME:
+        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
