@@ -11,6 +11,7 @@ import itertools
 import warnings
 
 import ipywidgets
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -22,7 +23,7 @@ from strategies import ARTICLE_NETWORK
 from course_lib import bp, lagrange, plots, spn, widgets
 from course_lib.factor_graph import ising_model
 from course_lib.graph import Graph
-from course_lib.widgets.panels import Frames
+from course_lib.widgets.panels import LIVE_TEXT, Frames
 
 SMALL = ARTICLE_NETWORK
 POINT = {"z1": 0.5, "z2": 1.0, "z3": -0.8, "z4": 1.5}
@@ -91,7 +92,8 @@ def full_draw(frames: Frames) -> np.ndarray:
     for artist in frames.foreground:
         artist.set_animated(False)
     try:
-        frames.figure.canvas.draw()
+        with matplotlib.rc_context(LIVE_TEXT):  # as a live frame renders its text
+            frames.figure.canvas.draw()
         return np.asarray(frames.figure.canvas.buffer_rgba()).copy()
     finally:
         for artist in frames.foreground:
@@ -179,7 +181,8 @@ def test_a_frame_png_decodes_to_the_frame_pixel_for_pixel():
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(encode_png(rgba)))), rgba)
     fig, ax = plt.subplots(figsize=(2, 1.5), dpi=50)
     ax.plot([0, 1], [1, 0])
-    image = widgets.png_image(fig)
+    with matplotlib.rc_context(LIVE_TEXT):  # as a live panel shows it
+        image = widgets.png_image(fig)
     pixels = np.asarray(Image.open(io.BytesIO(image.data)))
     assert pixels.shape == (75, 100, 4) and np.array_equal(pixels, full_draw(Frames(fig, [])))
     with pytest.raises(ValueError, match="RGBA bytes"):
