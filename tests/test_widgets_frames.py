@@ -5,6 +5,7 @@ Also: the frame's PNG is described (its text/plain says what it shows), and the 
 shortened runs equal the runs belief propagation returns with that many iterations.
 """
 
+import base64
 import contextlib
 import io
 import itertools
@@ -23,7 +24,7 @@ from strategies import ARTICLE_NETWORK
 from course_lib import bp, lagrange, plots, spn, widgets
 from course_lib.factor_graph import ising_model
 from course_lib.graph import Graph
-from course_lib.widgets.panels import LIVE_TEXT, Frames
+from course_lib.widgets.panels import LIVE_TEXT, Frames, freeze_legends
 
 SMALL = ARTICLE_NETWORK
 POINT = {"z1": 0.5, "z2": 1.0, "z3": -0.8, "z4": 1.5}
@@ -187,4 +188,49 @@ def test_a_frame_png_decodes_to_the_frame_pixel_for_pixel():
     assert pixels.shape == (75, 100, 4) and np.array_equal(pixels, full_draw(Frames(fig, [])))
     with pytest.raises(ValueError, match="RGBA bytes"):
         encode_png(rgba[..., :3])
+    plt.close(fig)
+
+
+def test_a_live_panel_shows_its_frame_as_one_output_with_its_description():
+    r"""The output area holds exactly the frame drawn (PNG) and its alt text, nothing else."""
+    from PIL import Image
+    fig, ax = plt.subplots(figsize=(2, 1.5), dpi=50)
+    (line,) = ax.plot([0, 1], [0, 1])
+    plots.describe(ax, lambda: f"A line ending at {line.get_ydata()[-1]:.1f}.")
+    slider = ipywidgets.FloatSlider(value=1.0, min=-1.0, max=2.0, description="end")
+
+    def update(state):
+        if state["end"] < 0:
+            raise ValueError("the end must be ≥ 0")
+        line.set_ydata([0, state["end"]])
+
+    box = widgets.live_panel([slider], fig, update, changing=[line])
+    slider.value = 0.5
+    (output,) = box.output.outputs
+    assert output["output_type"] == "display_data"
+    assert "A line ending at 0.5." in output["data"]["text/plain"]
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(output["data"]["image/png"]))))
+    assert np.array_equal(pixels, full_draw(box.frames))
+    slider.value = -0.5
+    (output,) = box.output.outputs
+    assert output == {"output_type": "stream", "name": "stdout",
+                      "text": "cannot draw this setting: the end must be ≥ 0\n"}
+    plt.close(fig)
+
+
+def test_frozen_legends_keep_their_pixels_and_refuse_a_legend_inside_the_box():
+    fig, (outside, inside) = plt.subplots(1, 2, figsize=(4, 2), dpi=50)
+    outside.plot([0, 1], label="a line")
+    outside.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.85))
+    fig.canvas.draw()
+    before = np.asarray(fig.canvas.buffer_rgba()).copy()
+    freeze_legends(fig)
+    assert outside.get_legend() is None and len(fig.images) == 1
+    fig.canvas.draw()
+    assert np.array_equal(np.asarray(fig.canvas.buffer_rgba()), before)
+    inside.plot([0, 1], label="another")
+    inside.legend(loc="upper left")
+    with pytest.raises(ValueError, match="outside their axes"):
+        freeze_legends(fig)
     plt.close(fig)

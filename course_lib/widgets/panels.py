@@ -11,6 +11,8 @@ inside the output area instead of raising into the notebook.
 
 from __future__ import annotations
 
+import base64
+import math
 import struct
 import zlib
 from collections.abc import Callable, Iterable
@@ -19,25 +21,36 @@ import ipywidgets as widgets
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Image, display
+from IPython.display import Image
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from course_lib.plots.describe import description
 
-__all__ = ["panel", "live_panel", "png_image", "Frames", "DescribedPNG"]
+__all__ = ["panel", "live_panel", "png_image", "Frames", "DescribedPNG", "freeze_legends"]
 
 
-def controlled(controls: list, render: Callable[[dict], None]) -> widgets.VBox:
+def controlled(controls: list, render: Callable[[dict], object],
+               returns_frame: bool = False) -> widgets.VBox:
     r"""Controls above an output area; ``render(state)`` fills the area after every change.
 
     ``state`` is ``{control.description: control.value}``. A ``ValueError`` or
-    ``TypeError`` from ``render`` is shown as a message in the output area.
+    ``TypeError`` from ``render`` is shown as a message in the output area. With
+    ``returns_frame``, ``render`` returns a :class:`DescribedPNG` and the area's outputs are set
+    to it directly (one message to the browser), instead of capturing what ``render`` displays
+    (clearing, capturing and flushing cost about 5–10 ms a change in a kernel).
     """
     out = widgets.Output(layout=widgets.Layout(min_height="120px"))
 
     def refresh(_change=None) -> None:
         state = {c.description: c.value for c in controls}
+        if returns_frame:
+            try:
+                out.outputs = (render(state).output(),)
+            except (ValueError, TypeError) as exc:
+                out.outputs = ({"output_type": "stream", "name": "stdout",
+                                "text": f"cannot draw this setting: {exc}\n"},)
+            return
         out.clear_output(wait=True)
         problem = None
         with out:  # inside a kernel, what is shown here lands in the output area
@@ -81,6 +94,12 @@ class DescribedPNG(Image):
 
     def _repr_pretty_(self, printer, cycle) -> None:
         printer.text(self.alt)
+
+    def output(self) -> dict:
+        r"""The image as one notebook output (display data: the PNG and its text)."""
+        return {"output_type": "display_data", "metadata": {},
+                "data": {"image/png": base64.b64encode(self.data).decode("ascii"),
+                         "text/plain": self.alt}}
 
     def __repr__(self) -> str:
         return self.alt
@@ -208,6 +227,34 @@ class Frames:
         return DescribedPNG(encode_png(self.draw()), description(self.figure))
 
 
+def freeze_legends(figure) -> None:
+    r"""Replace every legend of ``figure`` by its picture (a figure image, pixel for pixel the
+    same), for legends drawn outside their axes' box (the picture is taken from one full draw,
+    and inside the box the axes' own background would cover it).
+
+    A live panel draws its background again whenever an axes' limits change; its legends are a
+    third of that cost or more (their text: measured on lessons 07 and 11), and never change.
+    """
+    canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(figure)
+    legends = [(ax, ax.get_legend()) for ax in figure.axes if ax.get_legend() is not None]
+    if not legends:
+        return
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())
+    height = pixels.shape[0]
+    for ax, legend in legends:
+        box = legend.get_window_extent()
+        if box.overlaps(ax.get_window_extent()):
+            raise ValueError("freeze_legends takes legends outside their axes' box only")
+        x0, y0 = max(math.floor(box.x0) - 1, 0), max(math.floor(box.y0) - 1, 0)
+        x1, y1 = math.ceil(box.x1) + 1, math.ceil(box.y1) + 1
+        picture = pixels[height - y1:height - y0, x0:x1].copy()
+        legend.remove()
+        figure.figimage(picture, xo=x0, yo=y0, origin="upper", zorder=-1)
+
+
 def live_panel(controls: list, figure, update: Callable[[dict], object],
                changing: Iterable | None = None) -> widgets.VBox:
     r"""Controls above one figure whose artists ``update(state)`` changes in place.
@@ -226,14 +273,13 @@ def live_panel(controls: list, figure, update: Callable[[dict], object],
     FigureCanvasAgg(figure)  # a lasting canvas: its renderer caches the text layouts
     frames = Frames(figure, changing) if changing is not None else None
 
-    def render(state: dict) -> None:
+    def render(state: dict) -> DescribedPNG:
         update(state)
         if frames is not None:
-            display(frames.png())
-        else:
-            with matplotlib.rc_context(LIVE_TEXT):
-                display(png_image(figure))
+            return frames.png()
+        with matplotlib.rc_context(LIVE_TEXT):
+            return png_image(figure)
 
-    box = controlled(controls, render)
+    box = controlled(controls, render, returns_frame=True)
     box.frames = frames
     return box

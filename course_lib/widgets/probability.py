@@ -20,7 +20,7 @@ import numpy as np
 
 from course_lib import bp, hamming, kl, plots, spn
 from course_lib.factor_graph import FactorGraph
-from course_lib.widgets.panels import live_panel
+from course_lib.widgets.panels import freeze_legends, live_panel
 
 __all__ = ["Results", "evidence_explorer", "loopy_bp_explorer", "BPRun", "hamming_explorer",
            "ipf_explorer"]
@@ -212,6 +212,7 @@ def loopy_bp_explorer(model: Callable[[float], FactorGraph], coupling: float = -
     artists = plots.bp_trajectories(r0.history, r0.residuals, exact0, tol=tol, axes=axes)
     fig.suptitle(title(r0, exact0), fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.93))
+    freeze_legends(fig)  # a new span draws the background again; the legends never change
 
     def update(state: dict) -> None:
         _, _, result, exact = run(state)

@@ -10,15 +10,11 @@ axis limits; tests/test_widgets_schedules.py checks the forward steps it shows a
 
 from __future__ import annotations
 
-import math
-
 import ipywidgets as widgets
-import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from course_lib import checkpoint, plots
 from course_lib.plots import schedules
-from course_lib.widgets.panels import live_panel
+from course_lib.widgets.panels import freeze_legends, live_panel
 
 __all__ = ["schedule_explorer"]
 
@@ -30,27 +26,6 @@ def _bounded(name: str, value, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     return min(max(value, low), high)
-
-
-def freeze_legend(ax) -> None:
-    r"""Replace the legend of ``ax`` by its picture (a figure image, pixel for pixel the same).
-
-    A live panel draws its background again whenever the axes' limits change; a legend of six
-    entries is a third of that cost (its text), and it never changes.
-    """
-    figure, legend = ax.figure, ax.get_legend()
-    canvas = figure.canvas
-    if not isinstance(canvas, FigureCanvasAgg):
-        canvas = FigureCanvasAgg(figure)
-    canvas.draw()
-    box = legend.get_window_extent()
-    pixels = np.asarray(canvas.buffer_rgba())
-    height = pixels.shape[0]
-    x0, y0 = max(math.floor(box.x0) - 1, 0), max(math.floor(box.y0) - 1, 0)
-    x1, y1 = math.ceil(box.x1) + 1, math.ceil(box.y1) + 1
-    picture = pixels[height - y1:height - y0, x0:x1].copy()
-    legend.remove()
-    figure.figimage(picture, xo=x0, yo=y0, origin="upper", zorder=-1)
 
 
 def schedule_explorer(n_steps: int = 10, snapshots: int = 3, max_steps: int = 30,
@@ -79,7 +54,7 @@ def schedule_explorer(n_steps: int = 10, snapshots: int = 3, max_steps: int = 30
     ax = plots.schedule_diagram(checkpoint.schedule(steps.value, kept.value), steps.value)
     ax.figure.set_size_inches(9.0, 3.6)
     ax.figure.tight_layout()
-    freeze_legend(ax)
+    freeze_legends(ax.figure)
     box_state: dict = {}
 
     def update(state: dict) -> None:

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Mapping
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from course_lib import iterative, lagrange, plots
 from course_lib.graph import Graph
@@ -91,7 +90,7 @@ def back_substitution_stepper(A, b, labels: Iterable[str] | None = None,
     pictures: dict = {}  # each step's picture is fixed: drawn once, then reused
     drawn: dict = {}  # one figure, made for the first step shown, moved on for the others
 
-    def render(state: dict) -> None:
+    def render(state: dict):
         s = min(max(int(state["step"]), 1), count)  # clamp: the slider could be set outside
         title = f"back substitution, step {s} of {count}"
         if s not in pictures:
@@ -107,9 +106,9 @@ def back_substitution_stepper(A, b, labels: Iterable[str] | None = None,
                 drawn.update(axes=(ax_m, ax_c), frames=Frames(
                     figure, [*outline, *ax_c.patches, *ax_c.texts, *figure.texts]))
             pictures[s] = drawn["frames"].png()
-        display(pictures[s])
+        return pictures[s]
 
-    box = controlled([slider], render)
+    box = controlled([slider], render, returns_frame=True)
     row = box.children[0]
     row.children = (play, *row.children)
     box.steps = steps
