@@ -7,7 +7,8 @@ Math layer (numpy, scipy, sympy only). The one back substitution: ``substitution
 ``elementary_operators``), ``mlp``, ``iterative``, ``factor_graph`` (``factor_graph_models``),
 ``bp`` (``bp_messages``, ``bp_schedules``), ``spn`` (``spn_nodes``, ``spn_network``,
 ``spn_sampling``), ``semiring`` (``semiring_systems``); also ``kl`` (``mean_field``,
-``distributions``), ``hamming``, and the helpers ``dag``, ``enumeration``, ``rng``.
+``distributions``), ``hamming``, and the helpers ``dag``, ``enumeration``, ``rng``,
+``lazy_exports``.
 MAP on trees: ``max_product`` (max-product BP, re-exported by ``bp``; lesson 12).
 Lesson 14 adds ``expectation_propagation`` (local M-projections) and ``alpha_divergence``.
 

@@ -16,7 +16,7 @@ Two kinds live here:
   first resets its names to ``None``; a ``None`` answer fails as "no answer yet").
 """
 
-import importlib
+from course_lib.lazy_exports import lazy_exports
 
 from .values import central_difference, close, equal, grad_matches, sym_equal
 
@@ -44,14 +44,5 @@ __all__ = ["close", "sym_equal", "equal", "grad_matches", "central_difference", 
            *LESSON_MODULES]
 
 
-def __getattr__(name: str):
-    r"""``checks.<lesson module>`` (or ``checks.exercise``), imported on first use."""
-    if name == "exercise" or name in LESSON_MODULES:
-        module = importlib.import_module(f".{name}", __name__)
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+# checks.<lesson module> and checks.exercise: imported on first use
+__getattr__, __dir__ = lazy_exports(__name__, {}, {"exercise", *LESSON_MODULES}, __all__)

@@ -18,7 +18,7 @@ Split by what they draw; every public name is re-exported here, so ``plots.spy(.
 | :mod:`~course_lib.plots.log_axes` | plain-text log tick labels |
 """
 
-import importlib
+from course_lib.lazy_exports import lazy_exports
 
 # Eager, and before anything else: importing the submodule ``describe`` would otherwise bind
 # ``plots.describe`` to the module, hiding the function of the same name.
@@ -106,17 +106,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    r"""A public name (or a submodule), imported from its module on first use."""
-    if name in _HOME:
-        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
-    elif name in _SUBMODULES:
-        value = importlib.import_module(f".{name}", __name__)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
+__getattr__, __dir__ = lazy_exports(__name__, _HOME, _SUBMODULES, __all__)

@@ -12,7 +12,7 @@ r"""Thin ipywidgets wrappers around :mod:`course_lib.plots`.
 Every public name is re-exported here: ``widgets.ipf_explorer(...)``.
 """
 
-import importlib
+from course_lib.lazy_exports import lazy_exports
 
 # Each public name lives in the module that draws it; it is imported on first use (PEP 562), so a
 # lesson's first cell does not pay for other lessons' plots (e.g. 14's scipy.optimize).
@@ -49,17 +49,4 @@ __all__ = ["panel", "live_panel", "png_image", "Frames", "DescribedPNG", "forwar
            "semiring_sweep_explorer", "alpha_projection_explorer"]
 
 
-def __getattr__(name: str):
-    r"""A public name (or a submodule), imported from its module on first use."""
-    if name in _HOME:
-        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
-    elif name in _SUBMODULES:
-        value = importlib.import_module(f".{name}", __name__)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
+__getattr__, __dir__ = lazy_exports(__name__, _HOME, _SUBMODULES, __all__)
