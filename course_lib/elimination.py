@@ -87,6 +87,47 @@ def _aligned(scope: tuple[str, ...], table: np.ndarray, target: tuple[str, ...])
     return t.reshape(shape)
 
 
+def _checked(fg: FactorGraph, order, evidence) -> tuple[list[str], dict[str, int]]:
+    r"""The order and the evidence, checked (raises naming the culprit)."""
+    if not isinstance(fg, FactorGraph):
+        raise TypeError(f"expected a FactorGraph, got {type(fg).__name__}")
+    return _check_order(fg, order), fg.check_evidence(evidence)
+
+
+def _log_factors(fg: FactorGraph,
+                 ev: Mapping[str, int]) -> list[tuple[tuple[str, ...], np.ndarray]]:
+    r"""(scope, log table) of each factor, and log 1[x_v = e_v] for each observed v."""
+    with np.errstate(divide="ignore"):
+        factors = [(f.variables, np.log(f.table)) for f in fg.factors]
+    for v, value in ev.items():
+        indicator = np.full(fg.cardinalities[v], -np.inf)
+        indicator[value] = 0.0
+        factors.append(((v,), indicator))
+    return factors
+
+
+def _cliques(fg: FactorGraph, order: list[str]) -> tuple[list[tuple[str, ...]],
+                                                          set[frozenset[str]], int]:
+    r"""The graph side of eliminating ``order``: each step's clique (v, *N(v)), the fill-in edges
+    (v's neighbours joined pairwise) and the induced width max |N(v)|."""
+    adjacency = moral_graph(fg)
+    cliques, fill_in, width = [], set(), 0
+    for v in order:
+        neighbours = sorted(adjacency[v], key=fg.variables.index)
+        for i, u in enumerate(neighbours):  # join v's neighbours pairwise: the fill-in
+            for w in neighbours[i + 1:]:
+                if w not in adjacency[u]:
+                    adjacency[u].add(w)
+                    adjacency[w].add(u)
+                    fill_in.add(frozenset((u, w)))
+        for u in neighbours:
+            adjacency[u].discard(v)
+        del adjacency[v]
+        width = max(width, len(neighbours))
+        cliques.append((v, *neighbours))
+    return cliques, fill_in, width
+
+
 def eliminate(fg: FactorGraph, order: Sequence[str],
               evidence: Mapping[str, int] | None = None) -> EliminationResult:
     r"""Sum out the variables in ``order`` (each once): log Z(e), induced width and fill-in.
@@ -94,35 +135,15 @@ def eliminate(fg: FactorGraph, order: Sequence[str],
     Evidence enters as indicator factors 1[x_v = e_v], so the graph (and the width) is the
     model's whatever is observed.
     """
-    if not isinstance(fg, FactorGraph):
-        raise TypeError(f"expected a FactorGraph, got {type(fg).__name__}")
-    order = _check_order(fg, order)
-    ev = fg.check_evidence(evidence)
-    with np.errstate(divide="ignore"):
-        factors = [(f.variables, np.log(f.table)) for f in fg.factors]
-        for v, value in ev.items():
-            indicator = np.full(fg.cardinalities[v], -np.inf)
-            indicator[value] = 0.0
-            factors.append(((v,), indicator))
-    adjacency = moral_graph(fg)
-    result = EliminationResult(log_partition=0.0, induced_width=0)
+    order, ev = _checked(fg, order, evidence)
+    factors = _log_factors(fg, ev)
+    cliques, fill_in, width = _cliques(fg, order)
+    result = EliminationResult(log_partition=0.0, induced_width=width, fill_in=fill_in,
+                               cliques=cliques)
     constant = 0.0  # factors whose scope is empty, already summed
-    for v in order:
+    for v, scope in zip(order, cliques):
         touching = [f for f in factors if v in f[0]]
         factors = [f for f in factors if v not in f[0]]
-        neighbours = sorted(adjacency[v], key=fg.variables.index)
-        for i, u in enumerate(neighbours):  # join v's neighbours pairwise: the fill-in
-            for w in neighbours[i + 1:]:
-                if w not in adjacency[u]:
-                    adjacency[u].add(w)
-                    adjacency[w].add(u)
-                    result.fill_in.add(frozenset((u, w)))
-        for u in neighbours:
-            adjacency[u].discard(v)
-        del adjacency[v]
-        result.induced_width = max(result.induced_width, len(neighbours))
-        scope = tuple([v, *neighbours])
-        result.cliques.append(scope)
         if not touching:  # v appears in no factor: Σ_{x_v} 1 = card(v)
             constant += float(np.log(fg.cardinalities[v]))
             continue

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from course_lib.elimination import _aligned, eliminate
+from course_lib.elimination import _aligned, _checked, _cliques, _log_factors
 from course_lib.factor_graph import FactorGraph
 
 __all__ = ["JunctionTreeResult", "calibrate", "junction_tree_marginals"]
@@ -69,25 +69,17 @@ def calibrate(fg: FactorGraph, order: Sequence[str],
     downward pass: every marginal ``p(x_v | e)``, exact.
 
     ``order`` must name every variable once and ``evidence`` must be possible, as for
-    :func:`course_lib.elimination.eliminate` (which builds the cliques and raises ``ValueError``
-    naming the culprit otherwise).
+    :func:`course_lib.elimination.eliminate` (the same checks, which raise naming the culprit,
+    and the same cliques); the upward pass is that elimination, so it is not run twice.
     """
-    elimination = eliminate(fg, order, evidence)  # checks fg, order and evidence; the cliques
-    ev = fg.check_evidence(evidence)
-    order = list(order)
+    order, ev = _checked(fg, order, evidence)
     position = {v: k for k, v in enumerate(order)}
-    cliques = elimination.cliques
+    cliques, _, _ = _cliques(fg, order)  # the graph side of elimination; the tables come below
     card = fg.cardinalities
     shapes = [tuple(card[u] for u in c) for c in cliques]
     # ψ_k: the factors (and indicators) whose first eliminated variable is v_k
     psi = [np.zeros(s) for s in shapes]
-    with np.errstate(divide="ignore"):
-        assigned = [(f.variables, np.log(f.table)) for f in fg.factors]
-        for v, value in ev.items():
-            indicator = np.full(card[v], -np.inf)
-            indicator[value] = 0.0
-            assigned.append(((v,), indicator))
-    for scope, log_table in assigned:
+    for scope, log_table in _log_factors(fg, ev):
         k = min(position[u] for u in scope)
         psi[k] = psi[k] + _aligned(scope, log_table, cliques[k])
     parents: list[int | None] = [min((position[u] for u in c[1:]), default=None) for c in cliques]
