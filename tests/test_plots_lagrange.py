@@ -104,27 +104,37 @@ def test_show_substitution_step_redraws_as_a_new_figure_would(labels):
 def test_back_substitution_stepper_walks_the_rows_bottom_up(monkeypatch):
     shown, draw, redraw = [], plots.substitution_step, plots.show_substitution_step
 
-    def recording(A, step, labels, symbol, title):
-        shown.append((step.row, title))
-        return draw(A, step, labels, symbol=symbol, title=title)
+    def recording(A, step, labels, symbol, equation):
+        shown.append(step.row)
+        return draw(A, step, labels, symbol=symbol, equation=equation)
 
-    def re_recording(axes, step, labels, symbol, title):
-        shown.append((step.row, title))
-        return redraw(axes, step, labels, symbol=symbol, title=title)
+    def re_recording(axes, step, labels, symbol):
+        shown.append(step.row)
+        return redraw(axes, step, labels, symbol=symbol)
+
+    def caption() -> str:  # the text under the frame: the step and the row's equation
+        frame, text = box.output.outputs
+        assert "image/png" in frame["data"]
+        return text["data"]["text/plain"]
 
     monkeypatch.setattr(plots, "substitution_step", recording)
     monkeypatch.setattr(plots, "show_substitution_step", re_recording)
     box = widgets.back_substitution_stepper(U, B, LABELS)
     play, slider = box.children[0].children
     assert slider.description == "step" and (slider.min, slider.max) == (1, 3)
-    assert shown == [(2, "back substitution, step 1 of 3")]
+    steps = list(back_substitution_steps(U, B))
+    assert shown == [2]
+    assert caption() == "back substitution, step 1 of 3\n" + plots.step_equation(steps[0], LABELS)
     slider.value = 3
-    assert shown[-1] == (0, "back substitution, step 3 of 3")
+    assert shown[-1] == 0
+    assert caption() == "back substitution, step 3 of 3\n" + plots.step_equation(steps[2], LABELS)
+    assert box.caption(3) == caption()
     play.value = 2  # the Play button drives the slider
-    assert slider.value == 2 and shown[-1][0] == 1
+    assert slider.value == 2 and shown[-1] == 1 and caption().startswith("back substitution, step 2")
     assert np.allclose(box.steps[-1].solution, backslash(U, B))
     slider.value, slider.value = 3, 1  # steps seen before are shown again, not redrawn
     assert len(shown) == 3 and not plt.get_fignums()  # and no figure is left open
+    assert caption().startswith("back substitution, step 1 of 3")
 
 
 def test_back_substitution_stepper_rejects_a_bad_system_at_once():

@@ -27,6 +27,13 @@ def _shown_text(box):
     return "".join(o.get("text", "") for o in box.output.outputs)
 
 
+def _caption(box) -> str:
+    r"""The caption under the panel's frame (the output after the PNG), as plain text."""
+    frame, caption = box.output.outputs
+    assert "image/png" in frame["data"] and set(caption["data"]) == {"text/plain", "text/html"}
+    return caption["data"]["text/plain"]
+
+
 # ---------------------------------------------------------------------- plots
 def test_factor_graph_layout_keeps_given_positions_and_places_factors(fg):
     pos = plots.factor_graph_layout(fg, {"A": (0, 0), "B": (2, 0), "C": (1, 3)})
@@ -87,10 +94,10 @@ def test_loopy_bp_explorer_first_control_is_the_iterations_slider():
     controls = box.children[0].children
     assert isinstance(controls[0], ipywidgets.IntSlider)    # the browser test moves this one
     assert [c.description for c in controls] == ["iterations", "damping", "coupling θ"]
-    title = box.artists["axes"][0].figure._suptitle.get_text()
-    assert "not converged after 60 iterations" in title      # the start oscillates
-    controls[0].value = 61                                    # so one more iteration shows
-    assert "not converged after 61 iterations" in box.artists["axes"][0].figure._suptitle.get_text()
+    assert "not converged after 60 iterations" in _caption(box)  # the start oscillates
+    controls[0].value = 61                                        # so one more iteration shows
+    assert "not converged after 61 iterations" in _caption(box)
+    assert _caption(box) == box.caption({c.description: c.value for c in controls})
 
 
 def test_loopy_bp_explorer_draws_what_belief_propagation_returns():
@@ -100,8 +107,8 @@ def test_loopy_bp_explorer_draws_what_belief_propagation_returns():
     expected = bp.belief_propagation(_k4(-1.0), max_iters=200, damping=0.5, tol=1e-10)
     line = box.artists["beliefs"]["x2"]
     assert np.allclose(line.get_ydata(), [h["x2"][1] for h in expected.history])
-    assert "converged after" in box.artists["axes"][0].figure._suptitle.get_text()
-    assert "not converged" not in box.artists["axes"][0].figure._suptitle.get_text()
+    assert "converged after" in _caption(box)
+    assert "not converged" not in _caption(box)
     theta, d, result, exact = box.run({"iterations": 500, "damping": 2.0, "coupling θ": -9.0})
     assert (theta, d, result.iterations <= 300) == (-2.0, 0.95, True)   # clamped
     assert "cannot draw" not in _shown_text(box)

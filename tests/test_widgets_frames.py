@@ -90,14 +90,15 @@ def _values(control):
 
 def full_draw(frames: Frames) -> np.ndarray:
     r"""The figure drawn whole, as if nothing were kept (the animated flags lifted meanwhile)."""
-    for artist in frames.foreground:
+    kept_apart = [*frames.foreground, *frames.labels]
+    for artist in kept_apart:
         artist.set_animated(False)
     try:
         with matplotlib.rc_context(LIVE_TEXT):  # as a live frame renders its text
             frames.figure.canvas.draw()
         return np.asarray(frames.figure.canvas.buffer_rgba()).copy()
     finally:
-        for artist in frames.foreground:
+        for artist in kept_apart:
             artist.set_animated(True)
 
 
@@ -233,4 +234,43 @@ def test_frozen_legends_keep_their_pixels_and_refuse_a_legend_inside_the_box():
     inside.legend(loc="upper left")
     with pytest.raises(ValueError, match="outside their axes"):
         freeze_legends(fig)
+    plt.close(fig)
+
+
+def test_labels_are_kept_with_the_background_and_a_frame_still_equals_a_full_redraw():
+    r"""Texts given as ``labels`` are drawn once per set of their strings, not in every frame."""
+    fig, ax = plt.subplots(figsize=(3, 2), dpi=50)
+    (line,) = ax.plot([0, 1], [0, 1])
+    tick = ax.text(0.5, -0.15, "0", transform=ax.transAxes, ha="center", va="top")
+    frames = Frames(fig, [line], labels=[tick])
+    assert tick not in frames.foreground and tick.get_animated()
+    for k, label in enumerate(["0", "10", "0", "20", "10"]):
+        tick.set_text(label)
+        line.set_ydata([0, k / 4])
+        assert np.array_equal(frames.draw(), full_draw(frames))
+    assert len(frames._labelled) == 3 and len(frames._backgrounds) == 1  # one per label string
+    with pytest.raises(TypeError, match="Text"):
+        Frames(fig, [line], labels=[line])
+    with pytest.raises(ValueError, match="both changing and a label"):
+        Frames(fig, [line, tick], labels=[tick])
+    plt.close(fig)
+
+
+def test_a_caption_is_text_under_the_frame_escaped_as_html():
+    fig, ax = plt.subplots(figsize=(2, 1.5), dpi=50)
+    (line,) = ax.plot([0, 1], [0, 1])
+    slider = ipywidgets.FloatSlider(value=1.0, min=0.0, max=2.0, description="end")
+
+    def update(state):
+        line.set_ydata([0, state["end"]])
+        return f"end = {state['end']:.1f} < 2\nsecond line"
+
+    box = widgets.live_panel([slider], fig, update, changing=[line])
+    slider.value = 0.5
+    frame, caption = box.output.outputs
+    assert "image/png" in frame["data"]
+    assert caption["data"]["text/plain"] == "end = 0.5 < 2\nsecond line"
+    assert "end = 0.5 &lt; 2\nsecond line</pre>" in caption["data"]["text/html"]
+    with pytest.raises(TypeError, match="caption is a string"):
+        widgets.panels.caption_output(0.5)
     plt.close(fig)

@@ -126,9 +126,11 @@ def test_the_explorer_draws_the_optimal_schedule_and_its_costs():
         assert len(drawn["advance"]) == checkpoint.min_forward_steps(n, s)
         assert len(drawn["reverse"]) == n
         _, _, peak = _expected(checkpoint.schedule(n, s))
-        title = box.axes.get_title()
-        assert title == (f"T = {n}, s = {s}: {checkpoint.min_forward_steps(n, s)} forward steps, "
-                         f"{peak} stored at most")
+        frame, caption = box.output.outputs  # the picture, and its costs as text under it
+        assert "image/png" in frame["data"] and box.axes.get_title() == ""
+        assert caption["data"]["text/plain"] == (
+            f"T = {n}, s = {s}: {checkpoint.min_forward_steps(n, s)} forward steps, "
+            f"{peak} stored at most")
         assert peak == min(n, s) and box.timeline()["peak_stored"] == peak
         assert "cannot draw" not in _shown(box)
     plt.close("all")

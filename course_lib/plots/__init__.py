@@ -16,6 +16,7 @@ Split by what they draw; every public name is re-exported here, so ``plots.spy(.
 | :mod:`~course_lib.plots.palette` | every colour (colour-blind safe), markers and dashes |
 | :mod:`~course_lib.plots.describe` | descriptions of figures (alt text), :func:`describe_figures` |
 | :mod:`~course_lib.plots.log_axes` | plain-text log tick labels |
+| :mod:`~course_lib.plots.span_axes` | axes whose range follows a span while their limits stay put |
 """
 
 from course_lib.lazy_exports import lazy_exports

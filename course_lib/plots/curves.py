@@ -7,6 +7,7 @@ differ in marker and line style as well as colour (:mod:`course_lib.plots.palett
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 import matplotlib.pyplot as plt
@@ -16,6 +17,7 @@ from matplotlib.lines import Line2D
 from course_lib.plots import palette
 from course_lib.plots.describe import describe
 from course_lib.plots.log_axes import decade_ticks, plain_log_labels
+from course_lib.plots.span_axes import SpanAxes, round_span
 
 __all__ = ["loglog_scaling", "bp_trajectories", "update_bp_trajectories", "series_plot",
            "convergence_plot", "update_convergence_plot", "eigenvalue_plot",
@@ -74,8 +76,10 @@ def bp_trajectories(history, residuals, exact: Mapping | None = None, state: int
 
     ``history[t] = {variable: belief}`` and ``residuals[t − 1] = max |μ_new − μ_old|`` as in
     :class:`course_lib.bp.BPResult`; ``exact`` (``{variable: marginal}``) adds a dashed line per
-    variable, ``tol`` a dotted line. Returns the artists for :func:`update_bp_trajectories`:
-    ``{"axes", "beliefs", "exact", "residual", "tol"}``.
+    variable, ``tol`` a dotted line. Both x axes run 0 … a round span (:class:`SpanAxes`: the
+    curves are scaled to it, the limits never move). Returns the artists for
+    :func:`update_bp_trajectories`: ``{"axes", "beliefs", "exact", "residual", "tol",
+    "spans"}`` (``spans`` the two :class:`SpanAxes`).
     """
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10.0, 3.6))
@@ -109,10 +113,13 @@ def bp_trajectories(history, residuals, exact: Mapping | None = None, state: int
     if tol_line is not None:
         ax_r.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=8, frameon=False,
                     borderaxespad=0.2).set_zorder(1.9)
-    ax_b.set_autoscale_on(False)  # limits are set by update_bp_trajectories
+    ax_b.set_autoscale_on(False)  # limits are set here and by update_bp_trajectories
     ax_r.set_autoscale_on(False)
+    spans = (SpanAxes(ax_b, x=True), SpanAxes(ax_r, x=True))  # x: iterations 0 … span
+    spans[0].add(*beliefs.values(), *exact_lines.values())
+    spans[1].add(residual)
     artists = {"axes": (ax_b, ax_r), "beliefs": beliefs, "exact": exact_lines,
-               "residual": residual, "tol": tol_line, "state": state}
+               "residual": residual, "tol": tol_line, "state": state, "spans": spans}
 
     def beliefs_text() -> str:
         lines = "; ".join(f"{v} {_range_text(line.get_ydata())}"
@@ -138,28 +145,32 @@ def update_bp_trajectories(artists: dict, history, residuals, exact: Mapping | N
                            title: str | None = None, span: int | None = None) -> dict:
     r"""Redraw :func:`bp_trajectories` in place for a new run (same variables); returns ``artists``.
 
-    ``span`` fixes the x-range to iterations 0 … span (say the iteration cap, so that runs of
-    the same cap share their axes); by default it is the run's own length.
+    ``span`` sets the x-range to iterations 0 … span (say a round number at or above the
+    iteration cap); by default it is :func:`round_span` of the run's own length. Only the curves
+    and the x tick labels change (:class:`SpanAxes`); the residual axis runs from a power of ten
+    at or below the smallest change shown, so that runs share it.
     """
     ax_b, ax_r = artists["axes"]
     state = artists["state"]
     steps = np.arange(len(history))
     for v, line in artists["beliefs"].items():
         line.set_data(steps, [float(np.ravel(h[v])[state]) for h in history])
-    last = max(len(history) - 1 if span is None else int(span), 1)
+    last = round_span(max(len(history) - 1, 1)) if span is None else span
+    if not (isinstance(last, int | float | np.integer | np.floating) and last > 0):
+        raise ValueError(f"span must be a positive number of iterations, got {span!r}")
     for v, line in artists["exact"].items():
         if exact is not None:
             line.set_data([0, last], [float(np.ravel(exact[v])[state])] * 2)
-    ax_b.set_xlim(-0.02 * last, 1.02 * last)
+    for axis_span in artists["spans"]:
+        axis_span.set_spans(x=last)
     res = np.asarray(residuals, dtype=float)
     artists["residual"].set_data(np.arange(1, len(res) + 1), res)
-    ax_r.set_xlim(0, last + 0.5)
     shown = res[res > 0]
     low = min(shown.min() if shown.size else 1e-12, 1e-12)
     if artists["tol"] is not None:
         low = min(low, artists["tol"].get_ydata()[0] / 10)
     high = max(shown.max() if shown.size else 1.0, 1.0)
-    ax_r.set_ylim(low, 2 * high)
+    ax_r.set_ylim(10.0 ** math.floor(math.log10(low)), 2 * high)
     if title is not None:
         ax_b.figure.suptitle(title, fontsize=11)
     return artists

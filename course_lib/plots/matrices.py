@@ -234,26 +234,31 @@ def update_solution_column(ax, values, current: int | None = None, used: Iterabl
 
 
 def substitution_step(matrix, step, labels: Iterable[str] | None = None, axes=None,
-                      symbol: str = "λ", title: str | None = None):
+                      symbol: str = "λ", title: str | None = None, equation: bool = True):
     r"""One step of a triangular solve: the matrix with the row being solved outlined,
     the unknowns known so far beside it (row-aligned), and the row's equation below.
 
     ``step`` is a :class:`course_lib.substitution.SubstitutionStep` of ``matrix``; the text
     is :func:`step_equation`, the unknowns the row reads are outlined blue. Returns the two
     Axes ``(matrix_ax, column_ax)``; without ``axes`` a figure of fixed size is made, with
-    ``title`` above it and the equation written under the matrix.
+    ``title`` above it and (unless ``equation`` is false: a live panel writes it as text under
+    the frame instead) the equation written under the matrix.
     """
     labels = None if labels is None else list(labels)
     n = len(step.solution)
     if nonzero_pattern(matrix).shape != (n, n):
         raise ValueError(f"the step has {n} unknowns but the matrix is not {n} × {n}")
     if axes is None:
-        fig = plt.figure(figsize=(9.0, 5.6))
-        side = 0.68  # the matrix box: square in inches, 0.68 of the figure's height
-        ax_m = fig.add_axes([0.08, 0.21, side * 5.6 / 9.0, side])
-        ax_c = fig.add_axes([0.08 + side * 5.6 / 9.0 + 0.02, 0.21, 0.32, side])
-        fig.text(0.03, 0.015, step_equation(step, labels, symbol), family="monospace",
-                 fontsize=10, va="bottom", ha="left")
+        side = 3.808  # inches: the matrix box is square
+        below = 1.176 if equation else 0.56  # room for the column names (and the equation)
+        above = 0.616 if title else 0.36  # room for the Axes' titles (and the figure's)
+        height = below + side + above
+        fig = plt.figure(figsize=(9.0, height))
+        ax_m = fig.add_axes([0.08, below / height, side / 9.0, side / height])
+        ax_c = fig.add_axes([0.08 + side / 9.0 + 0.02, below / height, 0.32, side / height])
+        if equation:
+            fig.text(0.03, 0.015 * 5.6 / height, step_equation(step, labels, symbol),
+                     family="monospace", fontsize=10, va="bottom", ha="left")
         if title:
             fig.suptitle(title)
     else:

@@ -28,6 +28,7 @@ from matplotlib.collections import LineCollection
 
 from course_lib.plots import palette
 from course_lib.plots.describe import describe
+from course_lib.plots.span_axes import SpanAxes, round_span
 
 __all__ = ["schedule_timeline", "schedule_diagram", "update_schedule_diagram"]
 
@@ -90,19 +91,22 @@ def schedule_timeline(actions: Iterable[tuple[str, int]]) -> dict:
     return out
 
 
-def _round_up(value: float) -> float:
-    r"""The least of 10, 15, 20, 30, 50, 75, 100, 150, … at or above ``value``."""
-    scale = 10.0
-    while True:
-        for step in (1, 1.5, 2, 3, 5, 7.5):
-            if step * scale >= value:
-                return step * scale
-        scale *= 10
-
-
 def changing_artists(ax) -> list:
     r"""The artists :func:`update_schedule_diagram` changes (for a live panel's frames)."""
     return [_artist(ax, kind) for kind in ("held", "jumps", *ACTIONS)] + [ax.title]
+
+
+def tick_labels(ax) -> list:
+    r"""The tick labels :func:`update_schedule_diagram` rewrites when the axes' spans change."""
+    return _span_axes(ax).texts
+
+
+def _span_axes(ax) -> SpanAxes:
+    found = getattr(ax, "_schedule_spans", None)
+    if found is None:
+        raise ValueError("these Axes hold no schedule diagram; draw one with schedule_diagram "
+                         "first")
+    return found
 
 
 def _points(pairs: list) -> np.ndarray:
@@ -114,11 +118,13 @@ def schedule_diagram(actions: Iterable[tuple[str, int]], n_steps: int | None = N
     r"""Draw a checkpointing schedule as a time–step diagram; returns the Axes.
 
     ``n_steps`` sets the height (states 0 … T); by default the largest state the schedule
-    touches. The axes run to round numbers at or above the time and the height, so that nearby
-    schedules share them. The title states the forward steps and the most states held at once;
-    a ``title`` of one's own may name ``{forward_steps}``, ``{peak_stored}`` and the other
-    entries of :func:`schedule_timeline`, filled in from the schedule drawn. The artists carry
-    gids ``"schedule advance"``, ``"schedule reverse"``, … so that
+    touches. The axes run to round numbers at or above the time and the height
+    (:func:`~course_lib.plots.span_axes.round_span`; 5 or a multiple of 10): the artists are
+    scaled to them (:class:`~course_lib.plots.span_axes.SpanAxes`), so another schedule moves
+    only the artists and the tick labels, never the Axes' limits. The title states the forward
+    steps and the most states held at once; a ``title`` of one's own ("" for none) may name
+    ``{forward_steps}``, ``{peak_stored}`` and the other entries of :func:`schedule_timeline`,
+    filled in from the schedule drawn. The artists carry gids ``"schedule advance"``, ``"schedule reverse"``, … so that
     :func:`update_schedule_diagram` can give them a new schedule.
     """
     if ax is None:
@@ -139,6 +145,8 @@ def schedule_diagram(actions: Iterable[tuple[str, int]], n_steps: int | None = N
                 mew=1.8 if kind == "free" else 1.0, zorder=4, gid=f"schedule {kind}", label=label)
     ax.set_xlabel("time (steps taken)")
     ax.set_ylabel("state index i")
+    ax._schedule_spans = SpanAxes(ax, x=True, y=True, margin=0.03, widest_y="00")
+    ax._schedule_spans.add(*ax.collections, *ax.lines)
     ax.grid(True, color=palette.GRID, lw=0.6)
     ax.set_axisbelow(True)  # ticks and grid under the schedule (a live panel draws them once)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
@@ -167,11 +175,9 @@ def update_schedule_diagram(ax, actions: Iterable[tuple[str, int]], n_steps: int
         xy = _points(timeline[kind])
         _artist(ax, kind).set_data(xy[:, 0], xy[:, 1])
     top = n_steps if n_steps is not None else max(timeline["top_state"], 1)
-    # round numbers: nearby schedules share the axes (a live panel draws those once)
-    ax.set_xlim(-0.5, _round_up(max(timeline["time"], 1)) + 0.5)
-    ax.set_ylim(-0.5, (5 if top <= 5 else 10 * math.ceil(top / 10)) + 0.5)
-    ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=5))
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=6))
+    # round spans; the axes' limits never move, only the tick labels (a live panel redraws them)
+    _span_axes(ax).set_spans(x=round_span(max(timeline["time"], 1)),
+                             y=5 if top <= 5 else 10 * math.ceil(top / 10))
     counts = {kind: len(timeline[kind]) for kind in ACTIONS}
     if title is None:
         title = "{forward_steps} forward steps, at most {peak_stored} states stored"

@@ -12,6 +12,7 @@ inside the output area instead of raising into the notebook.
 from __future__ import annotations
 
 import base64
+import html
 import math
 import struct
 import zlib
@@ -24,10 +25,12 @@ import numpy as np
 from IPython.display import Image
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
 
 from course_lib.plots.describe import description
 
-__all__ = ["panel", "live_panel", "png_image", "Frames", "DescribedPNG", "freeze_legends"]
+__all__ = ["panel", "live_panel", "png_image", "Frames", "DescribedPNG", "freeze_legends",
+           "caption_output"]
 
 
 def controlled(controls: list, render: Callable[[dict], object],
@@ -36,9 +39,11 @@ def controlled(controls: list, render: Callable[[dict], object],
 
     ``state`` is ``{control.description: control.value}``. A ``ValueError`` or
     ``TypeError`` from ``render`` is shown as a message in the output area. With
-    ``returns_frame``, ``render`` returns a :class:`DescribedPNG` and the area's outputs are set
-    to it directly (one message to the browser), instead of capturing what ``render`` displays
-    (clearing, capturing and flushing cost about 5–10 ms a change in a kernel).
+    ``returns_frame``, ``render`` returns a :class:`DescribedPNG`, or a pair (frame, caption)
+    with the caption a string, and the area's outputs are set to the frame and the caption
+    (:func:`caption_output`) directly (one message to the browser), instead of capturing what
+    ``render`` displays (clearing, capturing and flushing cost about 5–10 ms a change in a
+    kernel).
     """
     out = widgets.Output(layout=widgets.Layout(min_height="120px"))
 
@@ -46,7 +51,10 @@ def controlled(controls: list, render: Callable[[dict], object],
         state = {c.description: c.value for c in controls}
         if returns_frame:
             try:
-                out.outputs = (render(state).output(),)
+                shown = render(state)
+                frame, caption = shown if isinstance(shown, tuple) else (shown, None)
+                out.outputs = (frame.output(),) + (() if caption is None
+                                                   else (caption_output(caption),))
             except (ValueError, TypeError) as exc:
                 out.outputs = ({"output_type": "stream", "name": "stdout",
                                 "text": f"cannot draw this setting: {exc}\n"},)
@@ -68,6 +76,18 @@ def controlled(controls: list, render: Callable[[dict], object],
     box.refresh = refresh  # lets a notebook (or a test) redraw after changing a control
     box.output = out
     return box
+
+
+def caption_output(text: str) -> dict:
+    r"""``text`` as one notebook output under a frame: plain text, and HTML preformatted (its
+    lines and spacing kept, say an equation's). Text in the page rather than in the picture is
+    read by screen readers, can be copied, and costs a live panel nothing to draw (Agg lays out
+    and renders text glyph by glyph: 100 glyphs are about 10 ms of a frame)."""
+    if not isinstance(text, str):
+        raise TypeError(f"a caption is a string, got {type(text).__name__}")
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"text/plain": text,
+                     "text/html": f'<pre style="margin: 0.2em 0 0 1em">{html.escape(text)}</pre>'}}
 
 
 def panel(controls: list, draw: Callable[[dict], object]) -> widgets.VBox:
@@ -174,16 +194,27 @@ class Frames:
     for pixel as long as the Axes do not overlap (``tests/test_widgets_frames.py`` checks every
     live widget). When an update moves an Axes' limits or shows another Axes, the background is
     drawn again first (so ticks follow); the :data:`KEPT_BACKGROUNDS` most recently used are kept,
-    one per set of limits, so going back to limits seen before is cheap again. :meth:`png` is
-    the frame as a described PNG.
+    one per set of limits, so going back to limits seen before is cheap again.
+
+    ``labels`` are texts that change now and then, not on every update (say the tick labels of a
+    :class:`~course_lib.plots.span_axes.SpanAxes`, which follow a span): they are drawn over the
+    background once per set of their strings and kept with it, not drawn in every frame. They
+    must not overlap the changing artists (tick labels outside the axes box do not).
+    :meth:`png` is the frame as a described PNG.
     """
 
-    def __init__(self, figure, changing: Iterable) -> None:
+    def __init__(self, figure, changing: Iterable, labels: Iterable = ()) -> None:
         self.figure = figure
         self.changing = list(changing)
+        self.labels = list(labels)
+        if not all(isinstance(t, Text) for t in self.labels):
+            raise TypeError("Frames' labels must be matplotlib Text artists")
         if not isinstance(figure.canvas, FigureCanvasAgg):
             FigureCanvasAgg(figure)
         changed = set(map(id, self.changing))
+        labelled = set(map(id, self.labels))
+        if changed & labelled:
+            raise ValueError("an artist is both changing and a label: give it once")
         items = sorted((a for a in figure.get_children() if a is not figure.patch),
                        key=lambda a: a.get_zorder())
         self.foreground: list = []
@@ -193,30 +224,42 @@ class Frames:
             elif isinstance(item, Axes) and any(id(c) in changed for c in item.get_children()):
                 children = _draw_list(item)
                 low = min(c.get_zorder() for c in children if id(c) in changed)
-                self.foreground += [c for c in children if c.get_zorder() >= low]
+                self.foreground += [c for c in children
+                                    if c.get_zorder() >= low and id(c) not in labelled]
             elif self.foreground and not isinstance(item, Axes):
                 self.foreground.append(item)  # a figure text drawn after a changing Axes
-        for artist in self.foreground:
+        for artist in (*self.foreground, *self.labels):
             artist.set_animated(True)  # left out of the background (canvas.draw skips them)
         self._backgrounds: dict = {}  # one per layout seen, the most recently used
+        self._labelled: dict = {}  # one per (layout, label strings) seen: background + labels
 
     def _layout(self) -> tuple:
         r"""What the background depends on beyond the artists: each Axes' visibility and limits."""
         return tuple((ax.get_visible(), ax.get_xlim(), ax.get_ylim()) for ax in self.figure.axes)
 
+    def _label_state(self) -> tuple:
+        return tuple((t.get_text(), t.get_visible(), t.get_position(), str(t.get_color()),
+                      t.get_fontweight()) for t in self.labels)
+
     def draw(self) -> np.ndarray:
         r"""Draw the current frame on the figure's canvas; returns its RGBA pixels (a view)."""
         canvas = self.figure.canvas
         layout = self._layout()
+        key = (layout, self._label_state())
         with matplotlib.rc_context(LIVE_TEXT):  # background and foreground alike
-            if layout in self._backgrounds:
-                self._backgrounds[layout] = self._backgrounds.pop(layout)  # now the latest used
-                canvas.restore_region(self._backgrounds[layout])
+            if key in self._labelled:
+                canvas.restore_region(_latest(self._labelled, key))
             else:
-                canvas.draw()
-                if len(self._backgrounds) >= KEPT_BACKGROUNDS:  # forget the least recently used
-                    self._backgrounds.pop(next(iter(self._backgrounds)))
-                self._backgrounds[layout] = canvas.copy_from_bbox(self.figure.bbox)
+                if layout in self._backgrounds:
+                    canvas.restore_region(_latest(self._backgrounds, layout))
+                else:
+                    canvas.draw()
+                    _keep(self._backgrounds, layout, canvas.copy_from_bbox(self.figure.bbox))
+                if self.labels:
+                    renderer = canvas.get_renderer()
+                    for label in self.labels:
+                        label.draw(renderer)
+                    _keep(self._labelled, key, canvas.copy_from_bbox(self.figure.bbox))
             renderer = canvas.get_renderer()
             for artist in self.foreground:
                 artist.draw(renderer)
@@ -225,6 +268,20 @@ class Frames:
     def png(self) -> DescribedPNG:
         r"""The current frame as a PNG, with the figure's description as its text."""
         return DescribedPNG(encode_png(self.draw()), description(self.figure))
+
+
+def _latest(kept: dict, key):
+    r"""``kept[key]``, marked the most recently used (moved to the end)."""
+    kept[key] = kept.pop(key)
+    return kept[key]
+
+
+def _keep(kept: dict, key, region) -> None:
+    r"""Keep ``region`` under ``key``, forgetting the least recently used beyond
+    :data:`KEPT_BACKGROUNDS`."""
+    if len(kept) >= KEPT_BACKGROUNDS:
+        kept.pop(next(iter(kept)))
+    kept[key] = region
 
 
 def freeze_legends(figure) -> None:
@@ -256,29 +313,33 @@ def freeze_legends(figure) -> None:
 
 
 def live_panel(controls: list, figure, update: Callable[[dict], object],
-               changing: Iterable | None = None) -> widgets.VBox:
+               changing: Iterable | None = None, labels: Iterable = ()) -> widgets.VBox:
     r"""Controls above one figure whose artists ``update(state)`` changes in place.
 
     The figure is built once by the caller (from :mod:`course_lib.plots` functions that return
     their artists); each change only edits those artists (``set_data``, ``set_text``, ...) and
     shows the figure again, so nothing is re-plotted. With ``changing`` (the artists or Axes
     that ``update`` changes) only those are drawn again, over the rest drawn once
-    (:class:`Frames`); without it the whole figure is drawn. The panel's ``frames`` attribute
-    is the :class:`Frames` (or None).
+    (:class:`Frames`, which also takes the ``labels`` that change only now and then); without it
+    the whole figure is drawn. If ``update`` returns a string, it is shown under the frame as
+    its caption (:func:`caption_output`). The panel's ``frames`` attribute is the
+    :class:`Frames` (or None).
     """
     plt.close(figure)  # keep it out of pyplot's list: shown only inside the panel
     # Freeze the layout computed when the figure was built: with a layout engine left on the
     # figure (tight_layout leaves a placeholder), every save would draw it twice.
     figure.set_layout_engine(None)
     FigureCanvasAgg(figure)  # a lasting canvas: its renderer caches the text layouts
-    frames = Frames(figure, changing) if changing is not None else None
+    frames = Frames(figure, changing, labels) if changing is not None else None
 
-    def render(state: dict) -> DescribedPNG:
-        update(state)
+    def render(state: dict):
+        caption = update(state)
         if frames is not None:
-            return frames.png()
-        with matplotlib.rc_context(LIVE_TEXT):
-            return png_image(figure)
+            frame = frames.png()
+        else:
+            with matplotlib.rc_context(LIVE_TEXT):
+                frame = png_image(figure)
+        return frame if caption is None else (frame, caption)
 
     box = controlled(controls, render, returns_frame=True)
     box.frames = frames

@@ -20,6 +20,7 @@ import numpy as np
 
 from course_lib import bp, hamming, kl, plots, spn
 from course_lib.factor_graph import FactorGraph
+from course_lib.plots.span_axes import round_span
 from course_lib.widgets.panels import freeze_legends, live_panel
 
 __all__ = ["Results", "evidence_explorer", "loopy_bp_explorer", "BPRun", "hamming_explorer",
@@ -107,18 +108,6 @@ def evidence_explorer(root: spn.Node) -> widgets.VBox:
 
 
 # ---------------------------------------------------------------- belief propagation (lesson 07)
-def _round_span(iterations: int, largest: int) -> int:
-    r"""The x-range of the BP panel for an iteration cap: the next of 10, 20, 50, 100, 200, …
-
-    (1-2-5 steps, at most ``largest``, the slider's end.) A round end for the axis, and the same
-    axes (ticks drawn once, :class:`~course_lib.widgets.panels.Frames`) for many caps: a new
-    range costs a full redraw of both axes."""
-    span = 10
-    while span < iterations:
-        span = span * 5 // 2 if str(span)[0] == "2" else span * 2
-    return min(span, max(largest, iterations))
-
-
 @dataclass(frozen=True)
 class BPRun:
     r"""What the loopy-BP panel draws of a run: beliefs per iteration, residuals, the verdict."""
@@ -160,10 +149,11 @@ def loopy_bp_explorer(model: Callable[[float], FactorGraph], coupling: float = -
     θ_uv, passed to ``model``). Each change runs :func:`course_lib.bp.belief_propagation` and
     updates, in place, :func:`plots.bp_trajectories`: the beliefs ``q_i(x_i = 1)`` after each
     iteration (``history``; exact marginals by enumeration dashed) and ``residuals`` on a log
-    scale. The title says whether the run converged and how far the final beliefs are from the
-    exact marginals; the x axis runs to a round number at or above the cap (10, 20, 50, 100,
-    200, …, at most the slider's end). The panel's ``artists`` attribute holds the plot's
-    artists; ``run(state)`` returns ``(θ, γ, run,
+    scale. The caption under the figure says whether the run converged and how far the final
+    beliefs are from the exact marginals; the x axis runs to a round number at or above the cap
+    (10, 15, 20, 30, 50, 75, 100, …: :func:`plots.span_axes.round_span`), and only its tick
+    labels change with it. The panel's ``artists`` attribute holds the plot's artists,
+    ``caption(state)`` is the caption of a setting, and ``run(state)`` returns ``(θ, γ, run,
     exact)`` with ``run`` the :class:`BPRun` drawn. Runs are kept per (γ, θ): fewer
     iterations than a kept run are its first iterations (:meth:`BPRun.first`), not a new run;
     more go on from where it stopped (``belief_propagation(..., resume=)``).
@@ -201,31 +191,31 @@ def loopy_bp_explorer(model: Callable[[float], FactorGraph], coupling: float = -
             longest[(d, theta)] = kept
         return theta, d, BPRun.first(kept, iters), exact(theta)
 
-    def title(result, exact: dict) -> str:
+    def verdict(result, exact: dict) -> str:
         error = max(float(np.max(np.abs(result.marginals[v] - exact[v]))) for v in exact)
         status = (f"converged after {result.iterations} iterations" if result.converged
                   else f"not converged after {result.iterations} iterations")
-        return f"{status};  max |belief − exact| = {error:.3f}"  # short: redrawn on each change
+        return f"{status};  max |belief − exact| = {error:.3f}"
 
     _, _, r0, exact0 = run({c.description: c.value for c in controls})
-    fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.4))
     artists = plots.bp_trajectories(r0.history, r0.residuals, exact0, tol=tol, axes=axes)
-    fig.suptitle(title(r0, exact0), fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
-    freeze_legends(fig)  # a new span draws the background again; the legends never change
+    fig.tight_layout()
+    freeze_legends(fig)  # drawn once as a picture: the legends never change
 
-    def update(state: dict) -> None:
+    def update(state: dict) -> str:  # the verdict is the caption: text, not pixels to draw
         _, _, result, exact = run(state)
         plots.update_bp_trajectories(artists, result.history, result.residuals, exact,
-                                     title=title(result, exact),
-                                     span=_round_span(min(max(int(state["iterations"]), 1),
-                                                          max_iterations), max_iterations))
+                                     span=round_span(min(max(int(state["iterations"]), 1),
+                                                         max_iterations)))
+        return verdict(result, exact)
 
-    box = live_panel(controls, fig, update, changing=[  # the axes move with the cap's span
-        *artists["beliefs"].values(), *artists["exact"].values(), artists["residual"],
-        fig._suptitle])
+    box = live_panel(controls, fig, update, changing=[
+        *artists["beliefs"].values(), *artists["exact"].values(), artists["residual"]],
+        labels=[t for axis_span in artists["spans"] for t in axis_span.texts])
     box.artists = artists
     box.run = run
+    box.caption = lambda state: verdict(*run(state)[2:])
     return box
 
 

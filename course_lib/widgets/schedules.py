@@ -3,9 +3,9 @@ r"""The checkpointing-schedule explorer of lesson 11: choose the chain length T
 
 A thin wrapper: two sliders, :func:`course_lib.checkpoint.schedule`, and
 :func:`plots.schedule_diagram`'s artists given the new schedule in place inside a
-:func:`~course_lib.widgets.panels.live_panel` (ticks, labels and the legend drawn once per set of
-axis limits; tests/test_widgets_schedules.py checks the forward steps it shows against
-:func:`~course_lib.checkpoint.min_forward_steps`).
+:func:`~course_lib.widgets.panels.live_panel` (the axes, the grid and the legend are drawn once:
+the limits never move, only the tick labels follow the spans; tests/test_widgets_schedules.py
+checks the forward steps it shows against :func:`~course_lib.checkpoint.min_forward_steps`).
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ def schedule_explorer(n_steps: int = 10, snapshots: int = 3, max_steps: int = 30
     r"""Sliders for the chain length T (``n_steps``) and the snapshots s; the optimal schedule.
 
     Each change draws ``checkpoint.schedule(T, s)`` as a time–step diagram
-    (:func:`plots.schedule_diagram`) titled with its forward steps (its advances, which are
-    steps(T, s) = ``checkpoint.min_forward_steps(T, s)``) and the most states it stores at once
-    (min(s, T)), both counted on the schedule drawn. Short titles: every glyph is drawn again.
+    (:func:`plots.schedule_diagram`), captioned (as text under the picture) with its forward
+    steps (its advances, which are steps(T, s) = ``checkpoint.min_forward_steps(T, s)``) and
+    the most states it stores at once (min(s, T)), both counted on the schedule drawn.
     Starting values are clamped into 1 … ``max_steps`` and 1 … ``max_snapshots``; a change
     that fails shows its message in the output area. Attributes: ``axes``, ``update(state)``
     and ``timeline()``, the :func:`plots.schedule_timeline` of the schedule drawn last.
@@ -51,21 +51,24 @@ def schedule_explorer(n_steps: int = 10, snapshots: int = 3, max_steps: int = 30
     kept = widgets.IntSlider(value=_bounded("snapshots", snapshots, 1, max_snapshots), min=1,
                              max=max_snapshots, description="snapshots s",
                              continuous_update=True)
-    ax = plots.schedule_diagram(checkpoint.schedule(steps.value, kept.value), steps.value)
-    ax.figure.set_size_inches(9.0, 3.6)
+    ax = plots.schedule_diagram(checkpoint.schedule(steps.value, kept.value), steps.value,
+                                title="")
+    ax.figure.set_size_inches(9.0, 3.4)
     ax.figure.tight_layout()
     freeze_legends(ax.figure)
     box_state: dict = {}
 
-    def update(state: dict) -> None:
+    def update(state: dict) -> str:
         n = min(max(int(state["steps T"]), 1), max_steps)  # clamped: a control set outside
         s = min(max(int(state["snapshots s"]), 1), max_snapshots)
-        title = f"T = {n}, s = {s}: {{forward_steps}} forward steps, {{peak_stored}} stored at most"
         timeline = plots.update_schedule_diagram(ax, checkpoint.schedule(n, s), n_steps=n,
-                                                 title=title)
+                                                 title="")  # the costs are the caption
         box_state["last"] = timeline
+        return (f"T = {n}, s = {s}: {timeline['forward_steps']} forward steps, "
+                f"{timeline['peak_stored']} stored at most")
 
-    box = live_panel([steps, kept], ax.figure, update, changing=schedules.changing_artists(ax))
+    box = live_panel([steps, kept], ax.figure, update, changing=schedules.changing_artists(ax),
+                     labels=schedules.tick_labels(ax))
     box.axes = ax
     box.update = update
     box.timeline = lambda: box_state.get("last")

@@ -71,11 +71,12 @@ def back_substitution_stepper(A, b, labels: Iterable[str] | None = None,
 
     A slider (and a Play button) runs over the records of
     :func:`course_lib.substitution.back_substitution_steps`; step s shows
-    :func:`plots.substitution_step`: the matrix with the row being solved outlined, the
-    unknowns known so far, and the row's equation x_i = (b_i − Σ_{j>i} A_ij x_j) / A_ii.
-    One figure serves every step (:func:`plots.show_substitution_step` moves it on; only the
-    outline, the column of unknowns and the text are drawn again) and each step's picture is
-    kept once drawn. The records are kept as ``.steps``.
+    :func:`plots.substitution_step`: the matrix with the row being solved outlined and the
+    unknowns known so far; under it, as text (the caption), the step number and the row's
+    equation x_i = (b_i − Σ_{j>i} A_ij x_j) / A_ii (:func:`plots.step_equation`). One figure
+    serves every step (:func:`plots.show_substitution_step` moves it on; only the outline and
+    the column of unknowns are drawn again) and each step's picture is kept once drawn. The
+    records are kept as ``.steps``; ``caption(s)`` is the text under step s.
     """
     steps = list(back_substitution_steps(A, b))  # checks A and b at once
     if not steps:
@@ -92,26 +93,29 @@ def back_substitution_stepper(A, b, labels: Iterable[str] | None = None,
 
     def render(state: dict):
         s = min(max(int(state["step"]), 1), count)  # clamp: the slider could be set outside
-        title = f"back substitution, step {s} of {count}"
         if s not in pictures:
-            if drawn:  # keep the matrix picture, move the outline, rewrite the text
-                plots.show_substitution_step(drawn["axes"], steps[s - 1], labels, symbol=symbol,
-                                             title=title)
+            if drawn:  # keep the matrix picture, move the outline, rewrite the column
+                plots.show_substitution_step(drawn["axes"], steps[s - 1], labels, symbol=symbol)
             else:
                 ax_m, ax_c = plots.substitution_step(A, steps[s - 1], labels, symbol=symbol,
-                                                     title=title)
+                                                     equation=False)
                 figure = ax_m.figure
                 plt.close(figure)  # shown only as this widget's frames, never by pyplot
                 outline = [p for p in ax_m.patches if p.get_gid() == "current row"]
                 drawn.update(axes=(ax_m, ax_c), frames=Frames(
-                    figure, [*outline, *ax_c.patches, *ax_c.texts, *figure.texts]))
-            pictures[s] = drawn["frames"].png()
+                    figure, [*outline, *ax_c.patches, *ax_c.texts]))
+            pictures[s] = (drawn["frames"].png(), caption(s))
         return pictures[s]
+
+    def caption(s: int) -> str:  # text under the frame, not pixels: read aloud, copied, free
+        return (f"back substitution, step {s} of {count}\n"
+                + plots.step_equation(steps[s - 1], labels, symbol))
 
     box = controlled([slider], render, returns_frame=True)
     row = box.children[0]
     row.children = (play, *row.children)
     box.steps = steps
+    box.caption = caption
     box.frames = drawn["frames"]
     return box
 
