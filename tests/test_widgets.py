@@ -62,7 +62,44 @@ def test_forward_pass_explorer_relabels_the_graph_on_slider_change(g, monkeypatc
     sliders[0].value = 3.0
     assert calls[-1]["u"] == pytest.approx(6.0)
     texts = {t.get_gid(): t.get_text() for t in panel.axes.texts}
-    assert texts["node u"] == "u\n= 6" and texts["node w"].startswith("w\n= 3.79")
+    assert texts["value u"] == "\n= 6" and texts["value w"].startswith("\n= 3.79")
+    assert texts["node u"].split("\n")[0] == "u" and not texts["node u"].split("\n")[1].strip()
+    plt.close("all")
+
+
+@pytest.mark.parametrize("adjoints", [None, {"w": -0.25, "u": 1e-5}])
+def test_fixed_boxes_show_what_a_plain_drawing_shows_and_never_move(g, adjoints):
+    r"""A graph with fixed boxes shows the same labels as a plain one, its boxes and arrows stay
+    as drawn whatever values come (the widest .3g values included), and the text a screen
+    reader gets is the plain drawing's."""
+    def labels(ax):
+        boxes, _ = plots.graphs._graph_artists(ax)
+        return {name: plots.graphs._shown_label(ax, name, box) for name, box in boxes.items()}
+
+    start = {"x": 1.0, "y": 2.0, "u": 2.0, "w": 0.693}
+    fixed = plots.draw_graph(g, values=start, adjoints=adjoints, fixed_boxes=True)
+    fixed.figure.canvas.draw()
+    boxes = [t.get_bbox_patch().get_window_extent().bounds for t in fixed.texts
+             if (t.get_gid() or "").startswith("node ")]
+    arrows = [t.arrow_patch.shrinkA for t in fixed.texts if (t.get_gid() or "").startswith("edge ")]
+    for values in [{"x": -1.23e-05, "y": -8.88e-16, "u": -123456.0, "w": 0.5}, start]:
+        plots.update_graph_labels(fixed, g, values=values, adjoints=adjoints)
+        plain = plots.draw_graph(g, values=values, adjoints=adjoints)
+        assert labels(fixed) == labels(plain)
+        assert plots.description(fixed.figure) == plots.description(plain.figure)
+        fixed.figure.canvas.draw()
+        renderer = fixed.figure.canvas.get_renderer()
+        for box, text in zip(boxes, [t for t in fixed.texts
+                                     if (t.get_gid() or "").startswith("node ")]):
+            assert text.get_bbox_patch().get_window_extent().bounds == box  # never moves
+        for value in plots.value_texts(fixed).values():  # and every value fits in its box
+            box = plots.graphs._graph_artists(fixed)[0][value.get_gid()[6:]]
+            assert box.get_bbox_patch().get_window_extent().fully_overlaps(
+                value.get_window_extent(renderer))
+    assert arrows == [t.arrow_patch.shrinkA for t in fixed.texts
+                      if (t.get_gid() or "").startswith("edge ")]
+    with pytest.raises(ValueError, match="room for other values"):
+        plots.update_graph_labels(fixed, g, values=start, adjoints={"x": 1.0})
     plt.close("all")
 
 

@@ -63,6 +63,7 @@ _HOME = {
     "status_graph": "graphs",
     "update_graph_labels": "graphs",
     "update_status_graph": "graphs",
+    "value_texts": "graphs",
     "plain_log_labels": "log_axes",
     "nonzero_pattern": "matrices",
     "show_substitution_step": "matrices",
@@ -79,13 +80,14 @@ _HOME = {
     "update_sweep_dag": "semirings",
 }
 _SUBMODULES = {"alpha_projections", "bars", "curves", "describe", "distributions", "elimination",
-                "graphs", "log_axes", "matrices", "palette", "schedules", "semirings"}
+                "graphs", "log_axes", "matrices", "palette", "schedules", "semirings",
+                "span_axes"}
 
 __all__ = [
     # graphs
     "depths", "graph_layout", "draw_graph", "update_graph_labels", "STATUS_COLORS",
     "STATUS_LABELS", "adjoint_status", "status_graph", "update_status_graph",
-    "factor_graph_layout", "draw_factor_graph",
+    "factor_graph_layout", "draw_factor_graph", "value_texts",
     # matrices
     "nonzero_pattern", "spy", "step_equation", "solution_column", "update_solution_column",
     "substitution_step", "show_substitution_step", "status_history",

@@ -28,7 +28,7 @@ from course_lib.plots.describe import describe
 
 __all__ = ["depths", "graph_layout", "draw_graph", "update_graph_labels", "STATUS_COLORS",
            "STATUS_LABELS", "adjoint_status", "status_graph", "update_status_graph",
-           "factor_graph_layout", "draw_factor_graph"]
+           "factor_graph_layout", "draw_factor_graph", "value_texts"]
 
 _PAD = 0.35  # box padding, in font sizes
 _NODE = dict(boxstyle=f"round,pad={_PAD}", facecolor=palette.NODE_FACE,
@@ -77,6 +77,21 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
+#: A value line's room in a graph with fixed boxes: a figure space (digit-wide, blank) per
+#: character of its prefix ("= ", "λ = ") and eight more, wider than any value ``_fmt`` writes
+#: (.3g: at most "-1.23e-05").
+_FIGURE_SPACE = "\u2007"
+
+
+def _split_label(label: str) -> tuple[str, str]:
+    r"""A node label as (the box's text, the values' text) for a graph with fixed boxes: the box
+    holds the name and room for each value line; the values' text holds an empty first line
+    and the values, so that, laid out alike, each value lands on its room."""
+    name, *lines = label.split("\n")
+    room = [_FIGURE_SPACE * (line.index("= ") + 2 + 8) for line in lines]
+    return "\n".join([name, *room]), "\n".join(["", *lines])
+
+
 def _node_label(name: str, values: Mapping | None, adjoints: Mapping | None) -> str:
     lines = [name]
     if values is not None and name in values:
@@ -122,6 +137,20 @@ def _graph_artists(ax) -> tuple[dict, dict]:
     return boxes, arrows
 
 
+def value_texts(ax) -> dict:
+    r"""The value texts ``{name: Text}`` of a :func:`draw_graph` picture with fixed boxes (empty
+    otherwise): what :func:`update_graph_labels` changes there, and all it changes."""
+    return {t.get_gid()[6:]: t for t in ax.texts if (t.get_gid() or "").startswith("value ")}
+
+
+def _shown_label(ax, name: str, box) -> str:
+    r"""What a node shows, as one label: its box's text, or its name and its value text."""
+    values = value_texts(ax)
+    if name not in values:
+        return box.get_text()
+    return "\n".join([box.get_text().split("\n")[0], *values[name].get_text().split("\n")[1:]])
+
+
 def _fit_arrows(ax) -> None:
     r"""Make each arrow i → k stop at the two boxes' outlines.
 
@@ -149,7 +178,8 @@ def _fit_arrows(ax) -> None:
 def _describe_graph(ax, n_edges: int, inputs: tuple, highlight: set) -> None:
     def text() -> str:
         boxes, _ = _graph_artists(ax)
-        nodes = "; ".join(box.get_text().replace("\n", " ") for box in boxes.values())
+        nodes = "; ".join(_shown_label(ax, name, box).replace("\n", " ")
+                          for name, box in boxes.items())
         shown = (f" Highlighted (thick black rim, bold): {', '.join(sorted(highlight))}."
                  if highlight else "")
         return (f"Computation graph drawn left to right in topological order: {len(boxes)} "
@@ -162,12 +192,16 @@ def _describe_graph(ax, n_edges: int, inputs: tuple, highlight: set) -> None:
 def draw_graph(g: Graph, values: Mapping[str, float] | None = None,
                adjoints: Mapping[str, float] | None = None,
                highlight: Iterable[str] = (), ax=None, title: str | None = None,
-               pos: Mapping[str, tuple[float, float]] | None = None):
+               pos: Mapping[str, tuple[float, float]] | None = None,
+               fixed_boxes: bool = False):
     r"""Draw z_i = f_i(z_a(i)) left to right; label nodes with z_i (and λ_i if given).
 
     Edge i → k is drawn for every i ∈ a(k); inputs sit in square orange boxes, ``highlight``
     nodes have a thick black rim and a bold label. ``pos`` may override the position (x, y)
     of any node (default: :func:`graph_layout`). :func:`update_graph_labels` relabels in place.
+    With ``fixed_boxes`` (for a live panel) each box is as wide as the widest value it can
+    show and the values are texts of their own (:func:`value_texts`, drawn over the boxes): a
+    relabelling changes those texts only, never a box or an arrow.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(1.6 + 1.7 * (max(depths(g).values()) + 1), 3.2))
@@ -175,9 +209,14 @@ def draw_graph(g: Graph, values: Mapping[str, float] | None = None,
     highlight = set(highlight)
     for name in g.order:
         style = _HIGHLIGHT if name in highlight else (_INPUT if name in g.inputs else _NODE)
-        ax.text(*pos[name], _node_label(name, values, adjoints), ha="center", va="center",
-                fontsize=_FONT, bbox=style, zorder=3, gid=f"node {name}",
-                fontweight="bold" if name in highlight else "normal")
+        label = _node_label(name, values, adjoints)
+        box_text, value_text = _split_label(label) if fixed_boxes else (label, None)
+        weight = "bold" if name in highlight else "normal"
+        ax.text(*pos[name], box_text, ha="center", va="center", fontsize=_FONT, bbox=style,
+                zorder=3, gid=f"node {name}", fontweight=weight)
+        if value_text is not None:  # laid out as the box's text: each value on its room
+            ax.text(*pos[name], value_text, ha="center", va="center", fontsize=_FONT,
+                    zorder=4, gid=f"value {name}", fontweight=weight)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
@@ -203,9 +242,19 @@ def update_graph_labels(ax, g: Graph, values: Mapping[str, float] | None = None,
     boxes, _ = _graph_artists(ax)
     if set(boxes) != set(g.order):
         raise ValueError("ax does not hold a draw_graph picture of this graph")
+    fixed = value_texts(ax)
     for name, box in boxes.items():
-        box.set_text(_node_label(name, values, adjoints))
-    _fit_arrows(ax)
+        label = _node_label(name, values, adjoints)
+        if name in fixed:
+            box_text, value_text = _split_label(label)
+            if box_text != box.get_text():
+                raise ValueError(f"node {name}'s box has room for other values than "
+                                 f"{label!r}: draw the graph again with these")
+            fixed[name].set_text(value_text)
+        else:
+            box.set_text(label)
+    if not fixed:
+        _fit_arrows(ax)
     if title is not None:
         ax.set_title(title)
     return ax

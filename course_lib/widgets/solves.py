@@ -32,8 +32,9 @@ def forward_pass_explorer(g: Graph, values: Mapping[str, float],
     ``values`` gives the sliders' starting points; ``limits`` their (low, high)
     ranges (default: start ± 3). Starting points are clamped into the range.
     ``show_adjoints(forward_values)`` may return λ's to print under the values. The graph is
-    drawn once (:func:`plots.draw_graph`); each change relabels it in place
-    (:func:`plots.update_graph_labels`). The panel's ``axes`` attribute is its Axes.
+    drawn once (:func:`plots.draw_graph` with boxes wide enough for any value); each change
+    rewrites the values in place (:func:`plots.update_graph_labels`). The panel's ``axes``
+    attribute is its Axes.
     """
     limits = dict(limits or {})
     sliders = []
@@ -54,13 +55,14 @@ def forward_pass_explorer(g: Graph, values: Mapping[str, float],
         z0, lam0 = labels({s.description: s.value for s in sliders})
     except (ValueError, TypeError):
         z0, lam0 = None, None
-    ax = plots.draw_graph(g, values=z0, adjoints=lam0)
+    ax = plots.draw_graph(g, values=z0, adjoints=lam0, fixed_boxes=True)
 
     def update(state: dict) -> None:
         z, lam = labels(state)
         plots.update_graph_labels(ax, g, values=z, adjoints=lam)
 
-    box = live_panel(sliders, ax.figure, update, changing=[ax])
+    # boxes and arrows never move (fixed boxes): a change redraws the value texts only
+    box = live_panel(sliders, ax.figure, update, changing=list(plots.value_texts(ax).values()))
     box.axes = ax
     return box
 
