@@ -70,6 +70,9 @@ def test_slider_puts_that_alphas_projection_into_the_same_line():
         expected = alpha_divergence.gaussian_on_grid(X, m, s) / DX
         assert np.allclose(line.get_ydata(), expected, atol=1e-6)
         assert box.artists["title"].get_text().startswith(f"α = {value:.2f}")
+        frame, caption = box.output.outputs  # the picture, then α, mean and sd as text
+        assert "image/png" in frame["data"]
+        assert caption["data"]["text/plain"] == f"α = {value:.2f}: Gaussian with mean {m:+.2f}, sd {s:.2f}"
     assert not any("cannot draw" in o.get("text", "") for o in box.output.outputs)
     plt.close("all")
 

@@ -62,7 +62,14 @@ def explorer(**kwargs):
         return widgets.elimination_explorer(**kwargs)
 
 
-def test_explorer_prints_the_elimination_width_fill_and_cost_for_every_order():
+def _caption(box) -> str:
+    r"""The text under the panel's picture (its caption), as the browser shows it."""
+    frame, caption = box.output.outputs
+    assert "image/png" in frame["data"]
+    return caption["data"]["text/plain"]
+
+
+def test_explorer_says_the_elimination_width_fill_and_cost_for_every_order():
     box = explorer(rows=3, cols=4)
     choice, slider = box.children[0].children
     fg = ising_grid(3, 4, 0.5)
@@ -72,11 +79,17 @@ def test_explorer_prints_the_elimination_width_fill_and_cost_for_every_order():
         choice.value = name
         r = bp.eliminate(fg, order)
         assert box.state["width"] == r.induced_width and box.state["fill"] == len(r.fill_in)
-        assert box.state["cost"] == sum(2 ** len(c) for c in r.cliques)
+        cost = sum(2 ** len(c) for c in r.cliques)
+        assert box.state["cost"] == cost
+        shown = _caption(box)  # what the reader sees under the picture
+        assert (f"induced width {r.induced_width}, fill-in {len(r.fill_in)} edges, "
+                f"cost Σ 2^|C_k| = {cost} table entries") in shown
+        assert shown.startswith(f"after {box.state['step']} of 12 eliminations: "
+                                f"{box.state['shown_fill']} fill-in edges")
     assert (bp.eliminate(fg, box.orders["centre first"]).induced_width
             > bp.eliminate(fg, box.orders["min-fill"]).induced_width)
     slider.value = 3
-    assert box.state["step"] == 3
+    assert box.state["step"] == 3 and _caption(box).startswith("after 3 of 12 eliminations")
 
 
 def test_a_typed_order_is_used_and_a_bad_one_is_named():

@@ -147,7 +147,9 @@ def test_a_frame_png_says_what_it_shows():
     assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
     text = PlainTextFormatter()(image)
     assert text == plots.description(box.frames.figure) == repr(image)
-    assert "after t = 2 cycles" in text and "Row sums" in text and "≠" in text
+    assert "up to t = 2" in text and "Row sums" in text and "≠" in text
+    frame, caption = box.output.outputs  # and the numbers again as text under the picture
+    assert caption["data"]["text/plain"].startswith("q_t after t = 2 cycles")
     plt.close("all")
 
 

@@ -3,6 +3,8 @@
 import ipywidgets
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course_lib import kl, plots, widgets
 
@@ -100,6 +102,32 @@ def test_ipf_progress_shows_errors_up_to_t_and_the_table_with_sums(survey):
 
 
 # ---------------------------------------------------------------- the explorer
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 4), st.integers(2, 5), st.integers(0, 10_000))
+def test_the_ipf_table_text_writes_every_entry_and_each_sum_against_its_target(rows, cols, seed):
+    rng = np.random.default_rng(seed)
+    table = rng.dirichlet(np.ones(rows * cols)).reshape(rows, cols)
+    row_goals = table.sum(axis=1) + rng.choice([0.0, 0.01], size=rows)   # some off target
+    col_goals = table.sum(axis=0) + rng.choice([0.0, -0.01], size=cols)
+    lines = plots.ipf_table_text(table, 7, (row_goals, col_goals)).split("\n")
+    assert lines[0] == "q_t after t = 7 cycles" and len(lines) == 2 + rows + 2
+    for i in range(rows):  # read back: the entries, then "sum relation target"
+        words = lines[2 + i].split()
+        assert words[:3] == ["a", "=", str(i)]
+        assert np.allclose([float(w) for w in words[3:3 + cols]], table[i], atol=5e-4)
+        total, relation, goal = words[3 + cols:]
+        assert float(total) == pytest.approx(table[i].sum(), abs=5e-4)
+        assert float(goal) == pytest.approx(row_goals[i], abs=5e-4)
+        assert relation == ("≠" if abs(table[i].sum() - row_goals[i]) > 5e-4 else "=")
+    sums = lines[2 + rows].split()
+    assert sums[:2] == ["col", "sum"]
+    assert np.allclose([float(w) for w in sums[2:]], table.sum(axis=0), atol=5e-4)
+    marks = lines[3 + rows].split()[1:]
+    assert marks[0::2] == ["≠" if abs(v - g) > 5e-4 else "=" for v, g in
+                           zip(table.sum(axis=0), col_goals)]
+    assert np.allclose([float(w) for w in marks[1::2]], col_goals, atol=5e-4)
+
+
 def test_ipf_explorer_has_an_iterations_slider_first(survey):
     p, targets = survey
     box = widgets.ipf_explorer(p, targets, iterations=2, max_iterations=12)

@@ -52,6 +52,7 @@ _HOME = {
     "simplex_picture": "distributions",
     "simplex_xy": "distributions",
     "update_ipf_progress": "distributions",
+    "ipf_table_text": "distributions",
     "STATUS_COLORS": "graphs",
     "STATUS_LABELS": "graphs",
     "adjoint_status": "graphs",
@@ -100,7 +101,7 @@ __all__ = [
     "sweeps_histogram",
     # distributions
     "SIMPLEX_CORNERS", "simplex_xy", "simplex_picture", "contour_map", "ERROR_FLOOR",
-    "ipf_progress", "update_ipf_progress",
+    "ipf_progress", "update_ipf_progress", "ipf_table_text",
     "alpha_projection_plot", "update_alpha_projection_plot",  # alpha_projections
     # axes, colours, descriptions
     "plain_log_labels", "palette", "describe", "description", "describe_figures",

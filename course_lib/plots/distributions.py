@@ -16,7 +16,7 @@ from course_lib.plots.describe import describe
 from course_lib.plots.log_axes import plain_log_labels
 
 __all__ = ["SIMPLEX_CORNERS", "simplex_xy", "simplex_picture", "contour_map", "ERROR_FLOOR",
-           "ipf_progress", "update_ipf_progress"]
+           "ipf_progress", "update_ipf_progress", "ipf_table_text"]
 
 # ---------------------------------------------------------------- KL projections (lesson 08)
 #: Corners of the probability simplex of 3 states in the plane: state 0, 1, 2.
@@ -232,6 +232,38 @@ def ipf_progress(errors, table, iteration: int = 0, targets: tuple | None = None
     return update_ipf_progress(artists, table, iteration, title=title)
 
 
+def _relation(value: float, goal: float) -> str:
+    r"""``≠`` while a sum and its target differ at the three decimals shown (by more than
+    5e-4), else ``=``."""
+    return "≠" if abs(value - goal) > 5e-4 else "="
+
+
+def ipf_table_text(table, iteration: int, targets: tuple | None = None) -> str:
+    r"""The table ``q_t`` after ``iteration`` cycles as preformatted text: its entries, each row
+    sum against its target and each column sum against its target (``sum = target`` or
+    ``sum ≠ target``, as :func:`update_ipf_progress` writes them). A live IPF panel shows this
+    under its picture: numbers as text a screen reader reads and a student can copy."""
+    table = np.asarray(table, dtype=float)
+    if table.ndim != 2:
+        raise ValueError(f"ipf_table_text writes a two-way table, got shape {table.shape}")
+    rows, cols = table.shape
+    row_goals, col_goals = targets if targets is not None else (None, None)
+    lines = [f"q_t after t = {int(iteration)} cycles",
+             "         " + "".join(f"{'b = ' + str(j):<9}" for j in range(cols)) + "row sum"]
+    for i in range(rows):
+        total = float(table[i].sum())
+        against = "" if row_goals is None else \
+            f" {_relation(total, float(row_goals[i]))} {float(row_goals[i]):.3f}"
+        lines.append(f"{'a = ' + str(i):<9}" + "".join(f"{v:<9.3f}" for v in table[i])
+                     + f"{total:.3f}{against}")
+    sums = table.sum(axis=0)
+    lines.append("col sum  " + "".join(f"{v:<9.3f}" for v in sums))
+    if col_goals is not None:
+        lines.append("target   " + "".join(
+            f"{_relation(float(v), float(g))} {float(g):<7.3f}" for v, g in zip(sums, col_goals)))
+    return "\n".join(line.rstrip() for line in lines)
+
+
 def update_ipf_progress(artists: dict, table, iteration: int, title: str | None = None) -> dict:
     r"""Show cycle ``iteration`` and its table ``q_t`` in :func:`ipf_progress`'s artists, in place.
 
@@ -259,11 +291,10 @@ def update_ipf_progress(artists: dict, table, iteration: int, title: str | None 
                 text.set_text(f"{value:.3f}")
                 continue
             goal = float(targets[k][n])
-            off = abs(value - goal) > 5e-4
-            sign = "≠" if off else "="
+            sign = _relation(value, goal)
             text.set_text(f"{value:.3f}\n{sign} {goal:.3f}" if k == 1
                           else f"{value:.3f} {sign} {goal:.3f}")
-            text.set_color(palette.OFF_TARGET if off else palette.ON_TARGET)
+            text.set_color(palette.OFF_TARGET if sign == "≠" else palette.ON_TARGET)
     ax_e, ax_t = artists["axes"]
     ax_t.title.set_text(f"q_t after t = {t} cycles")  # placed by ipf_progress
     if title is not None:

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_lib import alpha_divergence, plots
-from course_lib.widgets.panels import live_panel
+from course_lib.widgets.panels import freeze_legends, live_panel
 
 __all__ = ["alpha_projection_explorer"]
 
@@ -22,7 +22,8 @@ def alpha_projection_explorer(x, p, alpha: float = 0.5, steps: int = 20) -> widg
     r"""An α slider (0 … 1 in ``steps`` steps) over the target ``p`` and its α-projection.
 
     For each α on the grid, q_α = argmin_{Gaussian q} D_α(p‖q) (p normalised on the grid ``x``);
-    the dashed ends are α = 0 (I-projection, KL(q‖p)) and α = 1 (M-projection, KL(p‖q)). The panel's
+    the dashed ends are α = 0 (I-projection, KL(q‖p)) and α = 1 (M-projection, KL(p‖q)); the
+    caption under the frame gives α and the projection's mean and sd. The panel's
     ``projections`` attribute maps each α to (mean, sd); ``artists`` holds the plot's artists.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
@@ -47,13 +48,19 @@ def alpha_projection_explorer(x, p, alpha: float = 0.5, steps: int = 20) -> widg
     artists = plots.alpha_projection_plot(
         x, target, density(a0), a0, *projections[a0], ax=ax,
         ends={"I-projection (α → 0)": density(0.0), "M-projection (α = 1)": density(1.0)})
+    # Live: the title (α, mean, sd) is the caption under the frame, text rather than glyphs to
+    # draw; the legend goes above the axes, clear of the curves, frozen as a picture.
+    artists["title"].set_visible(False)
+    ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
     fig.tight_layout()
+    freeze_legends(fig)
 
-    def update(state: dict) -> None:
+    def update(state: dict) -> str:
         a = nearest(state["α"])                             # clamped to the slider's grid
         plots.update_alpha_projection_plot(artists, density(a), a, *projections[a])
+        return artists["title"].get_text()
 
-    box = live_panel([slider], fig, update, changing=[artists["q"], artists["title"]])
+    box = live_panel([slider], fig, update, changing=[artists["q"]])
     box.projections = projections
     box.artists = artists
     return box

@@ -45,8 +45,9 @@ def elimination_explorer(rows: int = 4, cols: int = 4, order: str = "min-fill",
                          step: int | None = None) -> widgets.VBox:
     r"""A ``rows × cols`` binary grid: pick an order (or type one: variable names separated by
     spaces or commas) and a number of steps; the panel shows the graph with its fill-in and the
-    Cholesky factor's pattern after that many eliminations, and prints the order's induced width
-    w and its cost Σ_k 2^{|C_k|} (entries of the elimination's tables). A typed order that misses,
+    Cholesky factor's pattern after that many eliminations, and says under the picture (its
+    caption) the order's induced width w and its cost Σ_k 2^{|C_k|} (entries of the
+    elimination's tables). A typed order that misses,
     repeats or invents a variable is named in the output area. The panel's ``state`` attribute
     holds what is shown (order, step, width, fill-in count, cost)."""
     for name, k in (("rows", rows), ("cols", cols)):
@@ -78,7 +79,7 @@ def elimination_explorer(rows: int = 4, cols: int = 4, order: str = "min-fill",
     fig.tight_layout()
     box_state: dict = {}
 
-    def update(state: dict) -> None:
+    def update(state: dict) -> str:
         names = chosen(state)
         r = results(tuple(names))  # ValueError naming a missing, repeated or unknown variable
         k = min(max(int(state["steps"]), 0), n)
@@ -86,9 +87,10 @@ def elimination_explorer(rows: int = 4, cols: int = 4, order: str = "min-fill",
         cost = sum(2 ** len(c) for c in r.cliques)
         box_state.update(order=names, step=k, width=r.induced_width, fill=len(r.fill_in),
                          cost=cost, shown_fill=artists["state"]["fill"])
-        print(f"after {k} of {n} eliminations: {box_state['shown_fill']} fill-in edges; the whole "
-              f"order: induced width {r.induced_width}, fill-in {len(r.fill_in)} edges, cost "
-              f"Σ 2^|C_k| = {cost} table entries (≈ 2^{math.log2(cost):.1f}; enumeration 2^{n})")
+        return (f"after {k} of {n} eliminations: {box_state['shown_fill']} fill-in edges; the "
+                f"whole order: induced width {r.induced_width}, fill-in {len(r.fill_in)} edges, "
+                f"cost Σ 2^|C_k| = {cost} table entries (≈ 2^{math.log2(cost):.1f}; "
+                f"enumeration 2^{n})")  # the caption under the frame
 
     box = live_panel([choice, slider], fig, update,
                      changing=[artists["fill"], artists["veil"], artists["image"]])

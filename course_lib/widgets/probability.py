@@ -306,7 +306,9 @@ def ipf_explorer(p, targets: Mapping[tuple[int, ...], np.ndarray], iterations: i
     I-projection onto every marginal constraint in turn (``q ← q · t_A / q_A``). The slider
     (``iterations`` t, clamped to 0 … ``max_iterations``) picks a cycle; the panel updates
     :func:`plots.ipf_progress` in place: ``max_A max |q_t,A − t_A|`` on a log scale up to t,
-    and the table q_t with its row and column sums against the targets. ``targets`` must be
+    and the table q_t in colour; under the picture, as text (its caption,
+    :func:`plots.ipf_table_text`), q_t's entries and its row and column sums against the
+    targets. ``targets`` must be
     ``{(0,): row marginal, (1,): column marginal}``. The panel's ``errors`` attribute holds
     the error after every cycle, ``iterates`` the tables and ``artists`` the plot's artists.
     """
@@ -326,19 +328,32 @@ def ipf_explorer(p, targets: Mapping[tuple[int, ...], np.ndarray], iterations: i
                                max=max_iterations, description="iterations",
                                continuous_update=True)
     t0 = slider.value
-    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.2), gridspec_kw={"width_ratios": [1.1, 1]})
-    artists = plots.ipf_progress(errors, iterates[t0], t0, targets=(goals[(0,)], goals[(1,)]),
-                                 axes=axes)
-    fig.tight_layout(rect=(0, 0, 1, 0.93))  # room for the table's title above its top labels
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.8), gridspec_kw={"width_ratios": [1.1, 1]})
+    sides = (goals[(0,)], goals[(1,)])
+    artists = plots.ipf_progress(errors, iterates[t0], t0, targets=sides, axes=axes)
+    # Live: the numbers (entries, sums against targets) are the caption under the picture,
+    # text rather than twenty strings to lay out and render on every move; the picture keeps
+    # the error curve and the table's colours.
+    ax_t = artists["axes"][1]
+    for text in (*artists["row_sums"], *artists["col_sums"], ax_t.title,
+                 *(cell for row in artists["cells"] for cell in row)):
+        text.set_visible(False)
+    rows, cols = iterates[t0].shape
+    ax_t.set_xlim(-0.5, cols - 0.5)
+    ax_t.set_ylim(rows - 0.5, -0.5)
+    ax_t.set_xlabel("column b")
+    ax_t.title.set_visible(True)
+    ax_t.set_title("q_t in colour (its numbers: under the picture)", fontsize=10, pad=10)
+    fig.tight_layout()
 
-    def update(state: dict) -> None:
+    def update(state: dict) -> str:
         t = min(max(int(state["iterations"]), 0), max_iterations)  # clamped
         plots.update_ipf_progress(artists, iterates[t], t)
+        ax_t.title.set_text("q_t in colour (its numbers: under the picture)")  # drawn once
+        return plots.ipf_table_text(iterates[t], t, sides)
 
-    ax_t = artists["axes"][1]
     box = live_panel([slider], fig, update, changing=[
-        artists["done"], artists["now"], artists["image"], *artists["row_sums"],
-        *artists["col_sums"], *(cell for row in artists["cells"] for cell in row), ax_t.title])
+        artists["done"], artists["now"], artists["image"]])
     box.errors = errors
     box.iterates = iterates
     box.artists = artists
