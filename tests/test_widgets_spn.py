@@ -75,7 +75,9 @@ def test_explorer_bars_follow_the_evidence_and_match_enumeration(root):
     assert [heights["A=0"], heights["A=1"]] == pytest.approx(given)
     p_c = joint[:, 1, :].sum(axis=0) / joint[:, 1, :].sum()  # P(C | B=1): C's own evidence left out
     assert [heights["C=0"], heights["C=1"]] == pytest.approx(p_c)
-    assert f"{joint[:, 1, 0].sum():.4f}" in box.axes.get_title()
+    frame, caption = box.output.outputs  # the bars, and the evidence's P(e) as text
+    assert caption["data"]["text/plain"] == (f"evidence: B=1, C=0;  "
+                                             f"P(e) = {joint[:, 1, 0].sum():.4f}")
 
 
 def test_explorer_slider_reweights_the_root(root):

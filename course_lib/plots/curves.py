@@ -70,6 +70,11 @@ def loglog_scaling(sizes, series: Mapping[str, Iterable[float]], ax=None,
     return ax
 
 
+#: At most about this many markers per belief curve (every k-th iteration on longer runs):
+#: enough to tell the curves apart, and a long run's markers would only blot its line.
+MARKED = 80
+
+
 def bp_trajectories(history, residuals, exact: Mapping | None = None, state: int = 1,
                     tol: float | None = None, axes=None) -> dict:
     r"""Beliefs ``q_t(x = state)`` against iteration t (left) and message changes on a log scale (right).
@@ -155,6 +160,7 @@ def update_bp_trajectories(artists: dict, history, residuals, exact: Mapping | N
     steps = np.arange(len(history))
     for v, line in artists["beliefs"].items():
         line.set_data(steps, [float(np.ravel(h[v])[state]) for h in history])
+        line.set_markevery(max(1, len(history) // MARKED))  # enough to tell the curves apart
     last = round_span(max(len(history) - 1, 1)) if span is None else span
     if not (isinstance(last, int | float | np.integer | np.floating) and last > 0):
         raise ValueError(f"span must be a positive number of iterations, got {span!r}")

@@ -44,8 +44,8 @@ def evidence_explorer(root: spn.Node) -> widgets.VBox:
     r"""A Dropdown per variable (unobserved / 0 / 1 / …) and bars of every marginal.
 
     The bars show ``P(X = v | e) = ∂S/∂λ_{X=v}(e) / Σ_u ∂S/∂λ_{X=u}(e)`` from
-    :func:`course_lib.spn.marginals` (for an observed X: ``P(X | e without X)``), and the
-    title ``P(e) = S(e) / S(1)``. If the root is a sum of several children, a slider comes
+    :func:`course_lib.spn.marginals` (for an observed X: ``P(X | e without X)``); under them,
+    as text (the caption), the evidence and ``P(e) = S(e) / S(1)``. If the root is a sum of several children, a slider comes
     first: the root's weight ``w0`` on child 0, the other weights rescaled to ``1 − w0``.
     The bars are updated in place (:func:`live_panel`); the panel's ``axes`` attribute is
     the Axes they are drawn on.
@@ -85,8 +85,9 @@ def evidence_explorer(root: spn.Node) -> widgets.VBox:
 
     start_state = {c.description: c.value for c in controls}
     s0 = network(start_state)
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.6 + 0.6 * sum(states.values())), 3.4))
-    plots.marginal_bars(spn.marginals(s0), ax=ax, title=title(s0, {}))
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.6 + 0.6 * sum(states.values())), 3.2))
+    plots.marginal_bars(spn.marginals(s0), ax=ax)  # P(e) is the caption: text, not glyphs
+    ax.get_legend().set_zorder(0.9)  # under the bars, clear of them: drawn once
     fig.tight_layout()
 
     def solve(key: tuple) -> tuple[dict, str]:
@@ -96,11 +97,12 @@ def evidence_explorer(root: spn.Node) -> widgets.VBox:
 
     solved = Results(solve)
 
-    def update(state: dict) -> None:
+    def update(state: dict) -> str:
         marginals, text = solved(tuple(sorted(state.items())))
-        plots.update_marginal_bars(ax, marginals, observed=evidence(state), title=text)
+        plots.update_marginal_bars(ax, marginals, observed=evidence(state))
+        return text
 
-    box = live_panel(controls, fig, update, changing=[*ax.patches, *ax.texts, ax.title])
+    box = live_panel(controls, fig, update, changing=[*ax.patches, *ax.texts])
     box.axes = ax
     return box
 
@@ -198,6 +200,10 @@ def loopy_bp_explorer(model: Callable[[float], FactorGraph], coupling: float = -
         return f"{status};  max |belief − exact| = {error:.3f}"
 
     _, _, r0, exact0 = run({c.description: c.value for c in controls})
+    with warnings.catch_warnings():  # the starting setting, run on to the slider's end once
+        warnings.simplefilter("ignore", RuntimeWarning)  # (≈ 0.1 s): moving the iteration
+        run({**{c.description: c.value for c in controls},  # slider then only redraws
+             "iterations": max_iterations})
     fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.4))
     artists = plots.bp_trajectories(r0.history, r0.residuals, exact0, tol=tol, axes=axes)
     fig.tight_layout()
