@@ -5,7 +5,8 @@ Split by what they draw; every public name is re-exported here, so ``plots.spy(.
 
 | module | draws |
 |---|---|
-| :mod:`~course_lib.plots.graphs` | computation graphs, adjoint status on a graph, factor graphs |
+| :mod:`~course_lib.plots.graphs` | computation graphs, adjoint status on a graph |
+| :mod:`~course_lib.plots.factor_graphs` | factor graphs: variables, factors, evidence |
 | :mod:`~course_lib.plots.matrices` | spy plots, a triangular solve row by row, status grids |
 | :mod:`~course_lib.plots.curves` | log–log scaling, convergence, BP trajectories, losses, series |
 | :mod:`~course_lib.plots.bars` | marginals as bars, named bars, dots per method, histograms |
@@ -57,9 +58,9 @@ _HOME = {
     "STATUS_LABELS": "graphs",
     "adjoint_status": "graphs",
     "depths": "graphs",
-    "draw_factor_graph": "graphs",
+    "draw_factor_graph": "factor_graphs",
     "draw_graph": "graphs",
-    "factor_graph_layout": "graphs",
+    "factor_graph_layout": "factor_graphs",
     "graph_layout": "graphs",
     "status_graph": "graphs",
     "update_graph_labels": "graphs",
@@ -81,7 +82,7 @@ _HOME = {
     "update_sweep_dag": "semirings",
 }
 _SUBMODULES = {"alpha_projections", "bars", "curves", "describe", "distributions", "elimination",
-                "graphs", "log_axes", "matrices", "palette", "schedules", "semirings",
+                "factor_graphs", "graphs", "log_axes", "matrices", "palette", "schedules", "semirings",
                 "span_axes"}
 
 __all__ = [
