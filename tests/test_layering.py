@@ -43,3 +43,14 @@ def test_layering_check_sees_a_leak():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "True"
+
+
+def test_no_module_of_course_lib_is_over_400_lines():
+    r"""Small modules, one concept each (issue 19): a module that grows past 400 lines is split."""
+    from pathlib import Path
+
+    root = Path(course_lib.__file__).parent
+    sizes = {str(p.relative_to(root)): len(p.read_text(encoding="utf-8").splitlines())
+             for p in root.rglob("*.py")}
+    assert len(sizes) > 40  # the whole package was read
+    assert {name: n for name, n in sizes.items() if n > 400} == {}
