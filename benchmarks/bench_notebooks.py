@@ -156,6 +156,12 @@ def _seconds(cell) -> float:
             - _timestamp(cell, "iopub.execute_input")).total_seconds()
 
 
+def _run_all(code: list) -> float:
+    r"""Run-All of executed code cells: the first one's execute_input to the last one's reply."""
+    return (_timestamp(code[-1], "shell.execute_reply")
+            - _timestamp(code[0], "iopub.execute_input")).total_seconds()
+
+
 def time_notebook(path: Path, workdir: Path) -> dict:
     r"""Run a copy of ``path`` with the probe and latency cells; return its timings."""
     nb = nbformat.read(path, as_version=4)
@@ -180,9 +186,7 @@ def time_notebook(path: Path, workdir: Path) -> dict:
     done = [c for c in nbformat.read(copy, as_version=4).cells if c.cell_type == "code"]
     probes = [c for c in done if c.source.startswith("_bench_probe(")]
     code = [c for c in done[1:-1] if not c.source.startswith("_bench_probe(")]
-    run_all = (_timestamp(code[-1], "shell.execute_reply")
-               - _timestamp(code[0], "iopub.execute_input")).total_seconds()
-    run_all -= sum(_seconds(c) for c in probes)
+    run_all = _run_all(code) - sum(_seconds(c) for c in probes)
     slowest = max(range(len(code)), key=lambda i: _seconds(code[i]))
     latency = []
     for out in done[-1].outputs:
@@ -201,9 +205,7 @@ def run_all_seconds(path: Path, workdir: Path) -> float:
         run_in_child(copy, copy, capture=True)
     except subprocess.CalledProcessError as err:
         raise RuntimeError(f"{path.name} failed to run:\n{err.stderr[-3000:]}") from None
-    code = [c for c in nbformat.read(copy, as_version=4).cells if c.cell_type == "code"]
-    return (_timestamp(code[-1], "shell.execute_reply")
-            - _timestamp(code[0], "iopub.execute_input")).total_seconds()
+    return _run_all([c for c in nbformat.read(copy, as_version=4).cells if c.cell_type == "code"])
 
 
 def nbval_seconds() -> float:

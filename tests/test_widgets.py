@@ -74,7 +74,8 @@ def test_fixed_boxes_show_what_a_plain_drawing_shows_and_never_move(g, adjoints)
     reader gets is the plain drawing's."""
     def labels(ax):
         boxes, _ = plots.graphs._graph_artists(ax)
-        return {name: plots.graphs._shown_label(ax, name, box) for name, box in boxes.items()}
+        values = plots.value_texts(ax)
+        return {name: plots.graphs._shown_label(name, box, values) for name, box in boxes.items()}
 
     start = {"x": 1.0, "y": 2.0, "u": 2.0, "w": 0.693}
     fixed = plots.draw_graph(g, values=start, adjoints=adjoints, fixed_boxes=True)

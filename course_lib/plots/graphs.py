@@ -144,9 +144,9 @@ def value_texts(ax) -> dict:
     return {t.get_gid()[6:]: t for t in ax.texts if (t.get_gid() or "").startswith("value ")}
 
 
-def _shown_label(ax, name: str, box) -> str:
-    r"""What a node shows, as one label: its box's text, or its name and its value text."""
-    values = value_texts(ax)
+def _shown_label(name: str, box, values: dict) -> str:
+    r"""What a node shows, as one label: its box's text, or its name and its value text
+    (``values``: :func:`value_texts`)."""
     if name not in values:
         return box.get_text()
     return "\n".join([box.get_text().split("\n")[0], *values[name].get_text().split("\n")[1:]])
@@ -179,7 +179,8 @@ def _fit_arrows(ax) -> None:
 def _describe_graph(ax, n_edges: int, inputs: tuple, highlight: set) -> None:
     def text() -> str:
         boxes, _ = _graph_artists(ax)
-        nodes = "; ".join(_shown_label(ax, name, box).replace("\n", " ")
+        values = value_texts(ax)
+        nodes = "; ".join(_shown_label(name, box, values).replace("\n", " ")
                           for name, box in boxes.items())
         shown = (f" Highlighted (thick black rim, bold): {', '.join(sorted(highlight))}."
                  if highlight else "")

@@ -47,8 +47,8 @@ def elimination_explorer(rows: int = 4, cols: int = 4, order: str = "min-fill",
     spaces or commas) and a number of steps; the panel shows the graph with its fill-in and the
     Cholesky factor's pattern after that many eliminations, and says under the picture (its
     caption) the order's induced width w and its cost Σ_k 2^{|C_k|} (entries of the
-    elimination's tables). A typed order that misses,
-    repeats or invents a variable is named in the output area. The panel's ``state`` attribute
+    elimination's tables). A typed order that misses, repeats or invents a variable is named in
+    the output area. The panel's ``state`` attribute
     holds what is shown (order, step, width, fill-in count, cost)."""
     for name, k in (("rows", rows), ("cols", cols)):
         if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= 6:

@@ -45,8 +45,9 @@ def evidence_explorer(root: spn.Node) -> widgets.VBox:
 
     The bars show ``P(X = v | e) = ∂S/∂λ_{X=v}(e) / Σ_u ∂S/∂λ_{X=u}(e)`` from
     :func:`course_lib.spn.marginals` (for an observed X: ``P(X | e without X)``); under them,
-    as text (the caption), the evidence and ``P(e) = S(e) / S(1)``. If the root is a sum of several children, a slider comes
-    first: the root's weight ``w0`` on child 0, the other weights rescaled to ``1 − w0``.
+    as text (the caption), the evidence and ``P(e) = S(e) / S(1)``. If the root is a sum of
+    several children, a slider comes first: the root's weight ``w0`` on child 0, the other
+    weights rescaled to ``1 − w0``.
     The bars are updated in place (:func:`live_panel`); the panel's ``axes`` attribute is
     the Axes they are drawn on.
     """
@@ -304,6 +305,10 @@ def hamming_explorer(flip_probability: float = 0.1, n_words: int = 20, seed: int
 
 # ---------------------------------------------------------------- IPF (lesson 08)
 
+#: The live IPF table's title: the same for every t, so drawn once (the caption names t).
+HEADING = "q_t in colour (its numbers: under the picture)"
+
+
 def ipf_explorer(p, targets: Mapping[tuple[int, ...], np.ndarray], iterations: int = 1,
                  max_iterations: int = 20) -> widgets.VBox:
     r"""IPF on a two-way table: an ``iterations`` slider, the constraint error and the table q_t.
@@ -314,9 +319,9 @@ def ipf_explorer(p, targets: Mapping[tuple[int, ...], np.ndarray], iterations: i
     :func:`plots.ipf_progress` in place: ``max_A max |q_t,A − t_A|`` on a log scale up to t,
     and the table q_t in colour; under the picture, as text (its caption,
     :func:`plots.ipf_table_text`), q_t's entries and its row and column sums against the
-    targets. ``targets`` must be
-    ``{(0,): row marginal, (1,): column marginal}``. The panel's ``errors`` attribute holds
-    the error after every cycle, ``iterates`` the tables and ``artists`` the plot's artists.
+    targets. ``targets`` must be ``{(0,): row marginal, (1,): column marginal}``. The panel's
+    ``errors`` attribute holds the error after every cycle, ``iterates`` the tables and
+    ``artists`` the plot's artists.
     """
     p = np.asarray(p, dtype=float)
     if p.ndim != 2:
@@ -349,13 +354,13 @@ def ipf_explorer(p, targets: Mapping[tuple[int, ...], np.ndarray], iterations: i
     ax_t.set_ylim(rows - 0.5, -0.5)
     ax_t.set_xlabel("column b")
     ax_t.title.set_visible(True)
-    ax_t.set_title("q_t in colour (its numbers: under the picture)", fontsize=10, pad=10)
+    ax_t.set_title(HEADING, fontsize=10, pad=10)
     fig.tight_layout()
 
     def update(state: dict) -> str:
         t = min(max(int(state["iterations"]), 0), max_iterations)  # clamped
         plots.update_ipf_progress(artists, iterates[t], t)
-        ax_t.title.set_text("q_t in colour (its numbers: under the picture)")  # drawn once
+        ax_t.title.set_text(HEADING)  # not "after t cycles" (the caption's first line): static
         return plots.ipf_table_text(iterates[t], t, sides)
 
     box = live_panel([slider], fig, update, changing=[
