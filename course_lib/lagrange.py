@@ -23,15 +23,17 @@ triangular solve (:func:`sparse_adjoints`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse
-import scipy.sparse.linalg
 import sympy
 
 from course_lib.graph import Graph
 from course_lib.rng import as_generator
 from course_lib.substitution import backslash
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 __all__ = [
     "check_output",
@@ -42,6 +44,17 @@ __all__ = [
     "sparse_adjoints",
     "random_dag_system",
 ]
+
+
+def _scipy_sparse():
+    r"""``scipy.sparse`` (with ``scipy.sparse.linalg``), imported on first use.
+
+    Importing it takes 0.1–0.2 s; a lesson that never builds a sparse system need not pay.
+    """
+    import scipy.sparse
+    import scipy.sparse.linalg
+
+    return scipy.sparse
 
 
 def _check_graph(g) -> Graph:
@@ -118,7 +131,7 @@ def lagrange_matrix_sparse(g: Graph, values: Mapping[str, float],
     rows = [g.index(i) for (_, i) in partials] + list(range(n))
     cols = [g.index(k) for (k, _) in partials] + list(range(n))
     data = list(partials.values()) + [-1.0] * n  # A[i, k] = ∂f_k/∂z_i; A[i, i] = −1
-    A = scipy.sparse.coo_array((data, (rows, cols)), shape=(n, n)).tocsr()
+    A = _scipy_sparse().coo_array((data, (rows, cols)), shape=(n, n)).tocsr()
     b = np.zeros(n)
     b[g.index(output)] = -1.0
     return A, b
@@ -144,7 +157,8 @@ def _check_sparse_system(A, b) -> tuple[scipy.sparse.csr_array, np.ndarray, np.n
 
     Raises if ``A`` is not square, not upper triangular or has a zero on its diagonal.
     """
-    if not scipy.sparse.issparse(A):
+    sparse = _scipy_sparse()
+    if not sparse.issparse(A):
         raise TypeError(f"A must be a scipy.sparse matrix or array, got {type(A).__name__}; "
                         "for a dense system use course_lib.substitution.backslash")
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
@@ -156,7 +170,7 @@ def _check_sparse_system(A, b) -> tuple[scipy.sparse.csr_array, np.ndarray, np.n
                          f"got {b.shape}")
     if not (np.issubdtype(b.dtype, np.number) and np.all(np.isfinite(b))):
         raise ValueError("b must hold finite real numbers")
-    A = scipy.sparse.csr_array(A, dtype=float)
+    A = sparse.csr_array(A, dtype=float)
     if not A.has_canonical_format:
         A = A.copy()
         A.sum_duplicates()
@@ -190,11 +204,11 @@ def sparse_adjoints(A, b) -> np.ndarray:
     if zero.size:
         raise ValueError(f"A has a zero on its diagonal at row {zero[0]}; "
                          "back substitution would divide by it")
-    scaled = scipy.sparse.csr_array((A.data / d[row], A.indices, A.indptr),
-                                    shape=A.shape)  # D⁻¹ A: row i divided by A[i, i]
-    return scipy.sparse.linalg.spsolve_triangular(scaled, b / d, lower=False,
-                                                  unit_diagonal=True, overwrite_A=True,
-                                                  overwrite_b=True)
+    sparse = _scipy_sparse()
+    scaled = sparse.csr_array((A.data / d[row], A.indices, A.indptr),
+                              shape=A.shape)  # D⁻¹ A: row i divided by A[i, i]
+    return sparse.linalg.spsolve_triangular(scaled, b / d, lower=False, unit_diagonal=True,
+                                            overwrite_A=True, overwrite_b=True)
 
 
 def random_dag_system(n: int, fan_in: int = 2,
@@ -226,7 +240,7 @@ def random_dag_system(n: int, fan_in: int = 2,
     rows = np.concatenate([args.ravel(), np.arange(n)])  # row i = the argument
     cols = np.concatenate([np.repeat(users, fan_in), np.arange(n)])  # column k = the user
     data = np.concatenate([partials.ravel(), -np.ones(n)])  # A[i, k] = J[k, i]; A[i, i] = −1
-    A = scipy.sparse.coo_array((data, (rows, cols)), shape=(n, n)).tocsr()
+    A = _scipy_sparse().coo_array((data, (rows, cols)), shape=(n, n)).tocsr()
     b = np.zeros(n)
     b[-1] = -1.0
     return A, b

@@ -54,3 +54,31 @@ def test_no_module_of_course_lib_is_over_400_lines():
              for p in root.rglob("*.py")}
     assert len(sizes) > 40  # the whole package was read
     assert {name: n for name, n in sizes.items() if n > 400} == {}
+
+
+# What lessons 02 and 03 import in their first cell; neither builds a sparse system there.
+SYMBOLIC_LESSON_IMPORTS = ["lagrange", "graph", "symbolic", "autodiff", "substitution", "checks",
+                           "plots", "widgets"]
+
+
+def _scipy_after(code: str) -> bool:
+    code = f"import sys\n{code}\nprint(any(m.split('.')[0] == 'scipy' for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    return out == "True"
+
+
+def test_symbolic_lessons_import_no_scipy():
+    r"""Importing scipy.sparse costs 0.1–0.2 s of a lesson's Run-All (issue 15's 5 s budget):
+    course_lib.lagrange imports it on first use of a sparse function, not at import."""
+    imports = "\n".join(f"import course_lib.{m}" for m in SYMBOLIC_LESSON_IMPORTS)
+    assert not _scipy_after(imports)
+
+
+def test_scipy_check_sees_a_sparse_solve():
+    """The check itself can fail: a sparse solve does import scipy, and still solves."""
+    code = ("import numpy as np, course_lib.lagrange as lg\n"
+            "A, b = lg.random_dag_system(50, seed=1)\n"
+            "lam = lg.sparse_adjoints(A, b)\n"
+            "assert np.allclose(A @ lam, b)")
+    assert _scipy_after(code)
