@@ -68,7 +68,8 @@ def drawn_by_every_plot_function(g) -> dict:
 
 @pytest.mark.filterwarnings("ignore:belief propagation did not converge")
 def test_every_plot_function_describes_what_it_drew(g):
-    drawn = drawn_by_every_plot_function(g)
+    with plt.rc_context({"figure.max_open_warning": 0}):  # every figure is kept, on purpose
+        drawn = drawn_by_every_plot_function(g)
     public = {name for name in plots.__all__ if callable(getattr(plots, name))
               and not name.startswith(("update_", "describe", "description"))
               and name not in {"depths", "graph_layout", "factor_graph_layout", "nonzero_pattern",
@@ -81,6 +82,7 @@ def test_every_plot_function_describes_what_it_drew(g):
         assert own, f"{name} attached no description"
         text = plots.description(ax)
         assert len(text) > 30 and "\n" not in text and "0x" not in text, (name, text)
+    plt.close("all")  # one figure per plot function: over matplotlib's 20-figure warning
 
 
 def test_descriptions_say_what_the_plot_shows(g):
