@@ -82,7 +82,7 @@ def test_every_plot_function_describes_what_it_drew(g):
         assert own, f"{name} attached no description"
         text = plots.description(ax)
         assert len(text) > 30 and "\n" not in text and "0x" not in text, (name, text)
-    plt.close("all")  # one figure per plot function: over matplotlib's 20-figure warning
+    plt.close("all")  # the figures were kept for the checks above; let them go
 
 
 def test_descriptions_say_what_the_plot_shows(g):

@@ -5,6 +5,7 @@ import itertools
 import ipywidgets
 import numpy as np
 import pytest
+from test_widgets_frames import caption, shown_text
 
 from course_lib import bp, hamming, plots, widgets
 from course_lib.factor_graph import FactorGraph, ising_cycle, ising_model
@@ -21,17 +22,6 @@ def fg():
 
 def _k4(J):
     return ising_model(4, list(itertools.combinations(range(4), 2)), J, [0.3, -0.2, 0.1, 0.25])
-
-
-def _shown_text(box):
-    return "".join(o.get("text", "") for o in box.output.outputs)
-
-
-def _caption(box) -> str:
-    r"""The caption under the panel's frame (the output after the PNG), as plain text."""
-    frame, caption = box.output.outputs
-    assert "image/png" in frame["data"] and set(caption["data"]) == {"text/plain", "text/html"}
-    return caption["data"]["text/plain"]
 
 
 # ---------------------------------------------------------------------- plots
@@ -94,10 +84,10 @@ def test_loopy_bp_explorer_first_control_is_the_iterations_slider():
     controls = box.children[0].children
     assert isinstance(controls[0], ipywidgets.IntSlider)    # the browser test moves this one
     assert [c.description for c in controls] == ["iterations", "damping", "coupling θ"]
-    assert "not converged after 60 iterations" in _caption(box)  # the start oscillates
+    assert "not converged after 60 iterations" in caption(box)  # the start oscillates
     controls[0].value = 61                                        # so one more iteration shows
-    assert "not converged after 61 iterations" in _caption(box)
-    assert _caption(box) == box.caption({c.description: c.value for c in controls})
+    assert "not converged after 61 iterations" in caption(box)
+    assert caption(box) == box.caption({c.description: c.value for c in controls})
 
 
 def test_loopy_bp_explorer_draws_what_belief_propagation_returns():
@@ -107,11 +97,11 @@ def test_loopy_bp_explorer_draws_what_belief_propagation_returns():
     expected = bp.belief_propagation(_k4(-1.0), max_iters=200, damping=0.5, tol=1e-10)
     line = box.artists["beliefs"]["x2"]
     assert np.allclose(line.get_ydata(), [h["x2"][1] for h in expected.history])
-    assert "converged after" in _caption(box)
-    assert "not converged" not in _caption(box)
+    assert "converged after" in caption(box)
+    assert "not converged" not in caption(box)
     theta, d, result, exact = box.run({"iterations": 500, "damping": 2.0, "coupling θ": -9.0})
     assert (theta, d, result.iterations <= 300) == (-2.0, 0.95, True)   # clamped
-    assert "cannot draw" not in _shown_text(box)
+    assert "cannot draw" not in shown_text(box)
 
 
 def test_loopy_bp_explorer_goes_on_from_a_kept_run_as_a_fresh_run_would():

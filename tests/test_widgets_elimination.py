@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_widgets_frames import full_draw
+from test_widgets_frames import caption, full_draw
 
 from course_lib import bp, plots, widgets
 from course_lib.factor_graph import ising_grid
@@ -62,13 +62,6 @@ def explorer(**kwargs):
         return widgets.elimination_explorer(**kwargs)
 
 
-def _caption(box) -> str:
-    r"""The text under the panel's picture (its caption), as the browser shows it."""
-    frame, caption = box.output.outputs
-    assert "image/png" in frame["data"]
-    return caption["data"]["text/plain"]
-
-
 def test_explorer_says_the_elimination_width_fill_and_cost_for_every_order():
     box = explorer(rows=3, cols=4)
     choice, slider = box.children[0].children
@@ -81,7 +74,7 @@ def test_explorer_says_the_elimination_width_fill_and_cost_for_every_order():
         assert box.state["width"] == r.induced_width and box.state["fill"] == len(r.fill_in)
         cost = sum(2 ** len(c) for c in r.cliques)
         assert box.state["cost"] == cost
-        shown = _caption(box)  # what the reader sees under the picture
+        shown = caption(box)  # what the reader sees under the picture
         assert (f"induced width {r.induced_width}, fill-in {len(r.fill_in)} edges, "
                 f"cost Σ 2^|C_k| = {cost} table entries") in shown
         assert shown.startswith(f"after {box.state['step']} of 12 eliminations: "
@@ -89,7 +82,7 @@ def test_explorer_says_the_elimination_width_fill_and_cost_for_every_order():
     assert (bp.eliminate(fg, box.orders["centre first"]).induced_width
             > bp.eliminate(fg, box.orders["min-fill"]).induced_width)
     slider.value = 3
-    assert box.state["step"] == 3 and _caption(box).startswith("after 3 of 12 eliminations")
+    assert box.state["step"] == 3 and caption(box).startswith("after 3 of 12 eliminations")
 
 
 def test_a_typed_order_is_used_and_a_bad_one_is_named():

@@ -88,6 +88,18 @@ def _values(control):
     return [control.min, control.max, (control.min + control.max) / 2]
 
 
+def shown_text(box) -> str:
+    r"""Everything a panel's output area prints as text (error lines included)."""
+    return "".join(o.get("text", "") for o in box.output.outputs)
+
+
+def caption(box) -> str:
+    r"""The caption under the panel's frame (the output after the PNG), as plain text."""
+    frame, shown = box.output.outputs
+    assert "image/png" in frame["data"] and set(shown["data"]) == {"text/plain", "text/html"}
+    return shown["data"]["text/plain"]
+
+
 def full_draw(frames: Frames) -> np.ndarray:
     r"""The figure drawn whole, as if nothing were kept (the animated flags lifted meanwhile)."""
     kept_apart = [*frames.foreground, *frames.labels]

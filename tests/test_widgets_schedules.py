@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_widgets_frames import full_draw
+from test_widgets_frames import full_draw, shown_text
 
 from course_lib import checkpoint, plots, widgets
 from course_lib.plots import palette, schedules
@@ -111,10 +111,6 @@ def _explorer(**kwargs):
         return widgets.schedule_explorer(**kwargs)
 
 
-def _shown(box) -> str:
-    return "".join(o.get("text", "") for o in box.output.outputs)
-
-
 def test_the_explorer_draws_the_optimal_schedule_and_its_costs():
     box = _explorer(n_steps=10, snapshots=3)
     steps, kept = box.children[0].children
@@ -132,7 +128,7 @@ def test_the_explorer_draws_the_optimal_schedule_and_its_costs():
             f"T = {n}, s = {s}: {checkpoint.min_forward_steps(n, s)} forward steps, "
             f"{peak} stored at most")
         assert peak == min(n, s) and box.timeline()["peak_stored"] == peak
-        assert "cannot draw" not in _shown(box)
+        assert "cannot draw" not in shown_text(box)
     plt.close("all")
 
 
@@ -161,7 +157,7 @@ def test_the_explorer_shows_errors_in_its_output_area(monkeypatch):
     monkeypatch.setattr(checkpoint, "schedule", refuse)
     with contextlib.redirect_stdout(io.StringIO()):
         steps.value = 7  # must not raise into the notebook
-    assert "cannot draw this setting: no schedule for n = 7" in _shown(box)
+    assert "cannot draw this setting: no schedule for n = 7" in shown_text(box)
     plt.close("all")
 
 

@@ -94,9 +94,10 @@ def elimination_picture(positions: Mapping[str, tuple[float, float]],
     cmap = matplotlib.colors.ListedColormap([palette.WHITE, palette.SPY_OFF_DIAGONAL,
                                              palette.SPY_DIAGONAL, palette.MARK])
     n = len(order)
-    edges_at = np.arange(n + 1) - 0.5  # a mesh of n × n cells: ~10× quicker to redraw than
-    image = ax_spy.pcolormesh(edges_at, edges_at, np.zeros((n, n)), cmap=cmap, vmin=0,
-                              vmax=3)  # an image resampled to the screen on every frame
+    # A mesh of n × n cells: about 10× quicker to redraw than an image, which is resampled to
+    # the screen on every frame.
+    edges_at = np.arange(n + 1) - 0.5
+    image = ax_spy.pcolormesh(edges_at, edges_at, np.zeros((n, n)), cmap=cmap, vmin=0, vmax=3)
     ax_spy.set_xlim(-0.5, n - 0.5)
     ax_spy.set_ylim(n - 0.5, -0.5)  # row 0 on top, as a matrix
     ax_spy.set_aspect("equal")

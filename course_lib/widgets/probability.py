@@ -201,10 +201,11 @@ def loopy_bp_explorer(model: Callable[[float], FactorGraph], coupling: float = -
         return f"{status};  max |belief − exact| = {error:.3f}"
 
     _, _, r0, exact0 = run({c.description: c.value for c in controls})
-    with warnings.catch_warnings():  # the starting setting, run on to the slider's end once
-        warnings.simplefilter("ignore", RuntimeWarning)  # (≈ 0.1 s): moving the iteration
-        run({**{c.description: c.value for c in controls},  # slider then only redraws
-             "iterations": max_iterations})
+    # The starting setting, run on to the slider's end once (≈ 0.1 s): moving the iteration
+    # slider then only redraws.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        run({**{c.description: c.value for c in controls}, "iterations": max_iterations})
     fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.4))
     artists = plots.bp_trajectories(r0.history, r0.residuals, exact0, tol=tol, axes=axes)
     fig.tight_layout()
@@ -346,14 +347,13 @@ def ipf_explorer(p, targets: Mapping[tuple[int, ...], np.ndarray], iterations: i
     # text rather than twenty strings to lay out and render on every move; the picture keeps
     # the error curve and the table's colours.
     ax_t = artists["axes"][1]
-    for text in (*artists["row_sums"], *artists["col_sums"], ax_t.title,
+    for text in (*artists["row_sums"], *artists["col_sums"],
                  *(cell for row in artists["cells"] for cell in row)):
         text.set_visible(False)
     rows, cols = iterates[t0].shape
     ax_t.set_xlim(-0.5, cols - 0.5)
     ax_t.set_ylim(rows - 0.5, -0.5)
     ax_t.set_xlabel("column b")
-    ax_t.title.set_visible(True)
     ax_t.set_title(HEADING, fontsize=10, pad=10)
     fig.tight_layout()
 
